@@ -1,0 +1,146 @@
+"""Arabic text normalisation, tokenisation and light stemming.
+
+One normaliser serves briefs (once, at load) and queries (per message), so both
+sides always agree on spelling variants. Rules follow Lucene's ArabicNormalizer
+and CAMeL Tools' ``normalize_*`` helpers; see ``tests/test_arabic.py`` for the table.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# Characters writers add or omit freely: harakat, superscript alef, Quranic marks, tatweel.
+_STRIP = (
+    "".join(chr(c) for c in range(0x064B, 0x0660))  # fathatan .. sukun, maddah, hamza marks
+    + "\u0670"  # superscript alef
+    + "".join(chr(c) for c in range(0x06D6, 0x06EE) if c not in (0x06DD, 0x06DE, 0x06E5, 0x06E6, 0x06E9))
+    + "".join(chr(c) for c in range(0x0610, 0x061B))  # Quranic signs
+    + "\u0640"  # tatweel
+    # zero-width and bidi controls: invisible, but they split words
+    + "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+    + "".join(chr(c) for c in range(0x202A, 0x202F))
+    + "".join(chr(c) for c in range(0x2066, 0x206A))
+    + "\u061c\u00ad"
+)
+
+_FOLD = {
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+    "ى": "ي",
+    "ة": "ه",
+    "ؤ": "و",
+    "ئ": "ي",
+    "ی": "ي",  # Persian yeh
+    "ۍ": "ي",
+    "ې": "ي",
+    "ک": "ك",  # Persian keheh
+    "ڪ": "ك",
+    "ە": "ه",  # Kurdish ae
+    "ۀ": "ه",
+    "ھ": "ه",
+    "ﻻ": "لا",
+}
+for _i in range(10):
+    _FOLD[chr(0x0660 + _i)] = str(_i)  # Arabic-Indic digits
+    _FOLD[chr(0x06F0 + _i)] = str(_i)  # Persian (extended) digits
+
+_TABLE: dict[int, str | None] = {ord(c): None for c in _STRIP}
+_TABLE.update({ord(k): v for k, v in _FOLD.items()})
+
+# Anything that is not a letter or digit of any script becomes a space.
+_NON_WORD = re.compile(r"[^\w]+|_+")
+
+
+def normalize(text: str) -> str:
+    """Fold the spelling variants of Arabic text into one form, lower-cased, one space between words."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_TABLE)
+    # NFKC may compose new hamza forms from presentation forms; translate once more.
+    text = text.translate(_TABLE).lower()
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def fold_whitespace(text: str) -> str:
+    """Collapse runs of whitespace, for comparing quotes that were re-wrapped."""
+    return " ".join(text.split())
+
+
+_STOPWORDS_RAW = """
+ما ماذا متى متي كم من هل لماذا لما ليش ليه كيف شلون شلونه اين أين وين فين منو مين شو ايش إيش
+شنو شنهو شني قديش قديه امتى إمتى اشكد شكد اشقد جم چم ايمتى وش ويش
+في على عن الى إلى إلي الي مع من منذ حتى بين عند لدى قبل بعد خلال حول ضد نحو
+و او أو ثم ف ب ل ك لا لم لن ان أن إن كان كانت يكون تكون قد لقد هو هي هم هن هما انا أنا نحن انت
+هذا هذه ذلك تلك هذي هاي هاذ هذول هؤلاء اللي الذي التي الذين اللذين اللتين
+اي أي أية ايه كل بعض غير جدا يعني طيب لو سمحت ممكن رجاء رجاءا ابي أبي ابغى أبغى بدي اريد أريد عايز
+اخبرني أخبرني احكيلي قلي قل لي عرفني عطني اعطني خبرني وضح اشرح
+عن شي شيء اشي هسه هسع هلق الحين الان الآن ذي ده دي
+تعرف تعرفين معلومات معلومه عطيني شنو سالفة سالفه قصه قصة
+موضوع بخصوص بشان بشأن حكايه حكاية
+the a an of in on at to is are was were what who when where why how which about
+tell me please do does did
+"""
+
+STOPWORDS: frozenset[str] = frozenset(normalize(w) for w in _STOPWORDS_RAW.split())
+
+# Attached clitics stripped by light stemming (longest first). Conservative on purpose:
+# aggressive stemmers eat root letters (بغداد -> غداد), so names are protected by the caller.
+_PREFIXES = ("وبال", "فبال", "وكال", "وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "ل")
+_SUFFIXES = ("هما", "كما", "ها", "هم", "هن", "كم", "نا", "ات", "ون", "ين", "ان", "يه", "ه", "ي")
+_MIN_STEM = 3
+
+
+def tokenize(normalized: str) -> list[str]:
+    """Split already-normalised text into tokens (``normalize`` leaves single spaces)."""
+    return normalized.split() if normalized else []
+
+
+def content_tokens(tokens: Iterable[str]) -> list[str]:
+    """Drop stopwords (question words in MSA and dialects, particles), keeping order."""
+    return [t for t in tokens if t not in STOPWORDS]
+
+
+def stem(token: str) -> str:
+    """Strip at most one clitic prefix and one suffix, never below three letters; digits untouched."""
+    if token.isdigit() or not _is_arabic(token):
+        return token
+    for p in _PREFIXES:
+        if token.startswith(p) and len(token) - len(p) >= _MIN_STEM:
+            token = token[len(p) :]
+            break
+    for s in _SUFFIXES:
+        if token.endswith(s) and len(token) - len(s) >= _MIN_STEM:
+            token = token[: -len(s)]
+            break
+    return token
+
+
+def variants(token: str) -> list[str]:
+    """Plausible dictionary forms of a query token: each clitic prefix removed, with and without the suffix."""
+    out: list[str] = []
+    if token.isdigit() or not _is_arabic(token):
+        return out
+    bases = [token] + [token[len(p) :] for p in _PREFIXES if token.startswith(p) and len(token) - len(p) >= _MIN_STEM]
+    for b in bases:
+        if b != token:
+            out.append(b)
+            out.append("ال" + b)
+        for s in _SUFFIXES:
+            if b.endswith(s) and len(b) - len(s) >= _MIN_STEM:
+                out.append(b[: -len(s)])
+    return list(dict.fromkeys(out))
+
+
+def _is_arabic(token: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in token)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def numbers(normalized: str) -> set[str]:
+    """The numbers in normalised text (digits are ASCII after ``normalize``)."""
+    return set(_DIGITS.findall(normalized))

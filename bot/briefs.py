@@ -1,0 +1,206 @@
+"""Loading ``briefs/*.yaml`` into an immutable, evidence-checked snapshot.
+
+All-or-nothing: every problem in every file is collected and reported with file, line and
+field, and on any problem no snapshot is returned, so a running bot keeps the one it has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.schema import Brief, Fact
+from bot.seeds import Seeds, Source
+from bot.yamlfile import Document, Path_, YamlError, parse
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the briefs, located precisely enough to fix without searching."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class BriefsError(Exception):
+    """Raised when the briefs cannot be loaded; carries every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the briefs:\n" + "\n".join(map(str, self.problems)))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable set of validated briefs; replaced whole on reload, never edited."""
+
+    briefs: tuple[Brief, ...]
+    sources: Mapping[str, Source]
+    version: str
+    by_id: Mapping[str, Brief] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", MappingProxyType({b.id: b for b in self.briefs}))
+
+    @property
+    def fact_count(self) -> int:
+        return sum(len(b.facts) for b in self.briefs)
+
+    def facts_per_source(self) -> dict[str, int]:
+        """How many facts cite each document (every document listed, zero included)."""
+        counts = Counter(f.source for b in self.briefs for f in b.facts)
+        return {sid: counts.get(sid, 0) for sid in self.sources}
+
+    def dated_facts(self) -> list[tuple[Brief, Fact]]:
+        """Every fact with a date, oldest first: the chronology."""
+        dated = [(b, f) for b in self.briefs for f in b.facts if f.date]
+        return sorted(dated, key=lambda bf: (bf[1].date or "", bf[0].id))
+
+
+def load(briefs_dir: Path, seeds_dir: Path) -> Snapshot:
+    """Load and check every ``*.yaml`` file in ``briefs_dir``; raise ``BriefsError`` listing all problems."""
+    problems: list[Problem] = []
+    try:
+        seeds = Seeds.load(seeds_dir)
+    except (OSError, ValueError) as exc:
+        raise BriefsError([Problem(str(seeds_dir), 1, "", f"cannot read the source documents: {exc}")]) from None
+    files = sorted(briefs_dir.glob("*.yaml")) if briefs_dir.is_dir() else []
+    if not files:
+        raise BriefsError([Problem(str(briefs_dir), 1, "", "no *.yaml brief files found")])
+
+    located: list[tuple[Brief, str, Document, Path_]] = []
+    digest = hashlib.sha256()
+    for path in files:
+        name = _display(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(name, 1, "", f"cannot read file: {exc.strerror}"))
+            continue
+        digest.update(name.encode() + b"\0" + raw)
+        briefs, file_problems = _read_file(name, raw)
+        problems.extend(file_problems)
+        located.extend(briefs)
+
+    problems.extend(_cross_check(located, seeds))
+    if problems:
+        raise BriefsError(problems)
+    return Snapshot(
+        briefs=tuple(b for b, *_ in located),
+        sources=seeds.sources,
+        version=digest.hexdigest()[:12],
+    )
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read_file(name: str, raw: bytes) -> tuple[list[tuple[Brief, str, Document, Path_]], list[Problem]]:
+    if len(raw) > MAX_FILE_BYTES:
+        return [], [Problem(name, 1, "", f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return [], [Problem(name, line, "", f"not valid UTF-8 (byte {exc.start})")]
+    if "\t" in text:
+        line = text[: text.index("\t")].count("\n") + 1
+        return [], [Problem(name, line, "", "tab character: indent YAML with spaces")]
+    try:
+        doc = parse(text)
+    except YamlError as exc:
+        return [], [Problem(name, exc.line, "", exc.message)]
+    problems = [Problem(name, p.line, "", p.message) for p in doc.problems]
+    if doc.data is None:
+        return [], [*problems, Problem(name, 1, "", "file is empty: write one brief or a list of briefs")]
+    data = doc.data if isinstance(doc.data, list) else [doc.data]
+    items: list[tuple[Any, Path_]] = [(item, (i,) if data is doc.data else ()) for i, item in enumerate(data)]
+    out: list[tuple[Brief, str, Document, Path_]] = []
+    for item, base in items:
+        label = _label(item, base)
+        if not isinstance(item, dict):
+            problems.append(Problem(name, doc.line_of(base), label, "a brief must be a mapping of fields"))
+            continue
+        try:
+            out.append((Brief.model_validate(item), name, doc, base))
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(err["loc"])
+                path = base + loc
+                problems.append(Problem(name, doc.line_of(path), f"{label}.{_dotted(loc)}", _message(err)))
+    return out, problems
+
+
+def _label(item: Any, base: Path_) -> str:
+    """How a brief is named in errors: its id when it has a usable one, else its position."""
+    if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
+        return str(item["id"])
+    return f"[{base[0]}]" if base else "brief"
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _message(err: Any) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown field (check the spelling; see README «Writing a brief»)"
+    if err["type"] == "missing":
+        return "required field is missing"
+    return str(err["msg"])
+
+
+def _cross_check(located: list[tuple[Brief, str, Document, Path_]], seeds: Seeds) -> Iterator[Problem]:
+    first: dict[str, tuple[str, int]] = {}
+    for brief, name, doc, base in located:
+        line = doc.line_of((*base, "id"))
+        if brief.id in first:
+            other, other_line = first[brief.id]
+            yield Problem(name, line, f"{brief.id}.id", f"duplicate id (first defined at {other}:{other_line})")
+        else:
+            first[brief.id] = (name, line)
+    for brief, name, doc, base in located:
+        for i, rel in enumerate(brief.related):
+            if rel not in first:
+                yield Problem(
+                    name, doc.line_of((*base, "related", i)), f"{brief.id}.related[{i}]", f"no brief has id '{rel}'"
+                )
+        for i, fact in enumerate(brief.facts):
+            where = (*base, "facts", i)
+            if fact.source not in seeds.sources:
+                known = ", ".join(sorted(seeds.sources))
+                yield Problem(
+                    name,
+                    doc.line_of((*where, "source")),
+                    f"{brief.id}.facts[{i}].source",
+                    f"unknown document '{fact.source}' (known: {known})",
+                )
+            elif not seeds.contains(fact.source, fact.evidence):
+                yield Problem(
+                    name,
+                    doc.line_of((*where, "evidence")),
+                    f"{brief.id}.facts[{i}].evidence",
+                    f"quote not found in document {fact.source} ({seeds.sources[fact.source].file})",
+                )

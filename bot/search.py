@@ -1,0 +1,259 @@
+"""Arabic-aware search over one snapshot of briefs.
+
+Candidates come from an inverted index (so per-query work stays small as briefs grow);
+each query term may match by exact key, a light-stemmed form, a synonym group, or a fuzzy
+(typo-tolerant) vocabulary entry. A brief's score is the share of the question it explains,
+weighted by how informative each term is (idf) and where it matched (a name counts more than
+a passing mention in a fact). Whether the top brief is *the* answer is decided like Rasa's
+fallback: a minimum score and a minimum gap to the runner-up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.arabic import STOPWORDS, content_tokens, normalize, stem, tokenize, variants
+from bot.briefs import Snapshot
+from bot.schema import Brief, Fact
+from bot.synonyms import Synonyms
+
+Decision = Literal["found", "ambiguous", "not_found"]
+
+# Where a term matched, as a share of full credit.
+W_NAME = 1.0  # title or alias
+W_QUESTION = 0.8
+W_TAG = 0.6
+W_SUMMARY = 0.5
+W_FACT = 0.4
+W_EVIDENCE = 0.3  # the document's own words, for users who quote it
+
+# How a brief's score is made (shares of 1): coverage of the question anywhere in the brief,
+# where it matched (name > question > tag > summary > fact), and the best single unit.
+S_COVERAGE = 0.55
+S_PLACE = 0.25
+S_UNIT = 0.20
+RERANK = 30  # how many stage-1 candidates get the finer stage-2 score
+
+FOUND_SCORE = 0.55  # the top brief must explain at least this share of the question…
+FOUND_GAP = 0.08  # …and lead the runner-up by this much
+SUGGEST_SCORE = 0.3  # below this a brief is not even worth suggesting
+FUZZY_PENALTY = 0.85  # a typo-corrected term earns this share of an exact one
+
+# Question words that tell what kind of fact is wanted (normalised forms).
+_WHEN = frozenset(normalize(w) for w in "متى متي امتى إمتى ايمتى امتي when year سنة عام تاريخ".split())
+_HOW_MANY = frozenset(normalize(w) for w in "كم قديش اشكد شكد جم چم عدد how many much".split())
+
+
+@dataclass(frozen=True)
+class Term:
+    """One unit of the question: the index keys that satisfy it and how much it matters."""
+
+    text: str
+    keys: tuple[str, ...]
+    weight: float
+    fuzzy: bool = False
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A brief with its score and its facts ordered best-first for this query."""
+
+    brief: Brief
+    score: float
+    facts: tuple[Fact, ...]
+    matched_facts: int
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything a caller (renderer, /why) needs to know about one search."""
+
+    query: str
+    normalized: str
+    terms: tuple[Term, ...]
+    hits: tuple[Hit, ...]
+    decision: Decision
+    rule: str
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+class Index:
+    """An inverted index over one snapshot; build once per snapshot, query many times."""
+
+    def __init__(self, snapshot: Snapshot, synonyms: Synonyms) -> None:
+        self.snapshot = snapshot
+        self.synonyms = synonyms
+        self.briefs = snapshot.briefs
+        self._postings: dict[str, dict[int, float]] = defaultdict(dict)
+        self._fact_keys: list[list[frozenset[str]]] = []
+        self._name_keys: list[frozenset[str]] = []
+        self.protected: set[str] = set()
+        for b in self.briefs:
+            for name in (b.title, *b.aliases):
+                self.protected.update(tokenize(normalize(name)))
+        for i, b in enumerate(self.briefs):
+            self._add_brief(i, b)
+        self._postings = dict(self._postings)
+        n = max(len(self.briefs), 1)
+        self._idf = {k: math.log(1 + n / len(p)) for k, p in self._postings.items()}
+        self._max_idf = math.log(1 + n)
+        self.vocabulary = sorted(k for k in self._postings if not k.startswith("~") and not k.isdigit())
+
+    # -- building -----------------------------------------------------------------------------
+    def keys_of(self, text: str) -> set[str]:
+        """Index keys of a text: its tokens, their light stems (names excepted) and synonym groups."""
+        toks = tokenize(normalize(text))
+        keys = set(toks)
+        for t in toks:
+            if t not in self.protected:
+                keys.add(stem(t))
+        keys.update(key for _, _, key in self.synonyms.spans(toks))
+        return keys - STOPWORDS
+
+    def _add_brief(self, i: int, b: Brief) -> None:
+        fields: list[tuple[Iterable[str], float]] = [
+            ((b.title, *b.aliases), W_NAME),
+            (b.questions, W_QUESTION),
+            (b.tags, W_TAG),
+            ((b.summary,), W_SUMMARY),
+        ]
+        for texts, weight in fields:
+            for text in texts:
+                self._post(i, self.keys_of(text), weight)
+        self._name_keys.append(frozenset().union(*(self.keys_of(n) for n in (b.title, *b.aliases))))
+        fact_keys = []
+        for f in b.facts:
+            keys = self.keys_of(f.text)
+            if f.date:
+                keys.add(f.date[:4])
+            self._post(i, keys, W_FACT)
+            quoted = self.keys_of(f.evidence) - keys
+            self._post(i, quoted, W_EVIDENCE)
+            fact_keys.append(frozenset(keys | quoted))
+        self._fact_keys.append(fact_keys)
+
+    def _post(self, i: int, keys: Iterable[str], weight: float) -> None:
+        for k in keys:
+            posting = self._postings[k]
+            if posting.get(i, 0.0) < weight:
+                posting[i] = weight
+
+    # -- querying -----------------------------------------------------------------------------
+    def terms(self, query: str) -> tuple[str, tuple[Term, ...]]:
+        """Normalise a question and turn it into weighted terms."""
+        norm = normalize(query)
+        toks = content_tokens(tokenize(norm))
+        spans = {start: (end, key) for start, end, key in self.synonyms.spans(toks)}
+        out: list[Term] = []
+        i = 0
+        while i < len(toks):
+            if i in spans:
+                end, key = spans[i]
+                text = " ".join(toks[i:end])
+                if key in self._postings:
+                    out.append(Term(text, (key,), self._idf[key]))
+                i = end
+                continue
+            out.append(self._term(toks[i]))
+            i += 1
+        return norm, tuple(out)
+
+    def _term(self, tok: str) -> Term:
+        if tok in self.protected and tok in self._postings:
+            return Term(tok, (tok,), self._idf[tok])
+        keys = [k for k in dict.fromkeys((tok, stem(tok))) if k in self._postings]
+        if not keys:
+            forms = variants(tok)
+            keys = [v for v in forms if v in self._postings][:3]
+            # «للاسد» is «الاسد» with a clitic: the stripped form may be a one-word synonym.
+            keys += [k for v in forms if (k := self.synonyms.phrases.get((v,))) and k in self._postings]
+        if keys:
+            return Term(tok, tuple(keys), max(self._idf[k] for k in keys))
+        fuzzy = self._fuzzy(tok)
+        if fuzzy:
+            return Term(tok, fuzzy, max(self._idf[k] for k in fuzzy), fuzzy=True)
+        # An unknown word still counts: a question about something no brief mentions is out of scope.
+        return Term(tok, (), self._max_idf * 0.5)
+
+    def _fuzzy(self, tok: str) -> tuple[str, ...]:
+        if len(tok) < 3 or tok.isdigit():
+            return ()
+        cutoff = 85 if len(tok) <= 4 else 78
+        found = process.extract(tok, self.vocabulary, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, limit=3)
+        return tuple(k for k, _, _ in found)
+
+    def search(self, query: str, limit: int = 5) -> Result:
+        """Rank briefs for a question and decide whether the best one answers it."""
+        norm, terms = self.terms(query)
+        total = sum(t.weight for t in terms)
+        if not terms or total == 0:
+            return Result(query, norm, terms, (), "not_found", "no searchable words in the question")
+        # Stage 1: coverage (how much of the question a brief mentions anywhere) and field
+        # weight (where), accumulated from the postings of each term's keys.
+        coverage: dict[int, float] = defaultdict(float)
+        placed: dict[int, float] = defaultdict(float)
+        for t in terms:
+            credit: dict[int, float] = {}
+            for k in t.keys:
+                for i, w in self._postings[k].items():
+                    if credit.get(i, 0.0) < w:
+                        credit[i] = w
+            weight = t.weight * (FUZZY_PENALTY if t.fuzzy else 1.0)
+            for i, w in credit.items():
+                coverage[i] += weight
+                placed[i] += weight * w
+        first = sorted(coverage, key=lambda i: -(0.6 * coverage[i] + 0.4 * placed[i]))[:RERANK]
+        # Stage 2, for the few best: how much of the question one unit (the name, or a single
+        # fact) explains on its own — a question answered in one place beats scattered mentions.
+        scored = []
+        for i in first:
+            unit = max(self._unit_coverage(i, terms), default=0.0)
+            score = (S_COVERAGE * coverage[i] + S_PLACE * placed[i] + S_UNIT * unit) / total
+            scored.append((score, i))
+        scored.sort(key=lambda si: (-si[0], si[1]))
+        tokens = tokenize(norm)
+        wants_date = any(w in _WHEN for w in tokens)
+        wants_number = any(w in _HOW_MANY for w in tokens)
+        hits = tuple(
+            self._hit(i, score, terms, wants_date, wants_number)
+            for score, i in scored[:limit]
+            if score >= SUGGEST_SCORE
+        )
+        decision, rule = _decide(hits)
+        return Result(query, norm, terms, hits, decision, rule)
+
+    def _unit_coverage(self, i: int, terms: Sequence[Term]) -> Iterable[float]:
+        for keys in (self._name_keys[i], *self._fact_keys[i]):
+            yield sum(t.weight * (FUZZY_PENALTY if t.fuzzy else 1.0) for t in terms if any(k in keys for k in t.keys))
+
+    def _hit(self, i: int, score: float, terms: Sequence[Term], wants_date: bool, wants_number: bool) -> Hit:
+        brief = self.briefs[i]
+        scored = []
+        for pos, (fact, keys) in enumerate(zip(brief.facts, self._fact_keys[i], strict=True)):
+            s = sum(t.weight for t in terms if any(k in keys for k in t.keys))
+            if s and wants_date and fact.date:
+                s += 0.5
+            if s and wants_number and any(ch.isdigit() for ch in fact.text):
+                s += 0.5
+            scored.append((s, pos, fact))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        matched = sum(1 for s, _, _ in scored if s > 0)
+        return Hit(brief, round(score, 4), tuple(f for _, _, f in scored), matched)
+
+
+def _decide(hits: Sequence[Hit]) -> tuple[Decision, str]:
+    if not hits or hits[0].score < FOUND_SCORE:
+        top = hits[0].score if hits else 0.0
+        return "not_found", f"top score {top:.2f} < {FOUND_SCORE}"
+    if len(hits) > 1 and hits[0].score - hits[1].score < FOUND_GAP:
+        return "ambiguous", f"gap {hits[0].score - hits[1].score:.2f} < {FOUND_GAP} between the top two"
+    return "found", f"top score {hits[0].score:.2f} ≥ {FOUND_SCORE} and gap ≥ {FOUND_GAP}"

@@ -1,0 +1,85 @@
+"""The five source documents and what is known about each (``seeds/sources.yaml``).
+
+Briefs cite documents by id ("000"…"004"); this module turns an id into the document's
+text (for the evidence check) and into a citation a reader can follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from bot.arabic import fold_whitespace, normalize
+
+# 003 was extracted from a PDF whose font put digits (and two ligatures) in the private-use area;
+# the mapping is documented in seeds/sources.yaml (text_note of document 003).
+_PUA = {"\ue0ed\ue085": "زع", "\ue0a5\ue072": "رج", "\ue005": "0"}
+_PUA.update({chr(0xE008 + i): str(i + 1) for i in range(9)})
+
+
+def decode_private_use(text: str) -> str:
+    """Replace the private-use glyphs of the PDF extraction with the digits and letters they stand for."""
+    if not any("\ue000" <= ch <= "\uf8ff" for ch in text):
+        return text
+    for glyph, plain in _PUA.items():
+        text = text.replace(glyph, plain)
+    return text
+
+
+def searchable(text: str) -> str:
+    """The form in which evidence quotes are compared with documents: decoded, normalised, whitespace folded."""
+    return fold_whitespace(normalize(decode_private_use(text)))
+
+
+class Source(BaseModel):
+    """One document's metadata; ``None`` means unknown, and nothing is ever guessed."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str
+    file: str
+    kind: str | None = None
+    title: str | None = None
+    topic: str | None = None
+    publisher: str | None = None
+    author: str | None = None
+    date: str | None = None
+    date_note: str | None = None
+    url: str | None = None
+    original_title: str | None = None
+    original_publisher: str | None = None
+    original_date: str | None = None
+    original_url: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The document's title, or the descriptive topic when the text carries no title."""
+        return self.title or self.topic or self.file
+
+
+class Seeds:
+    """Source metadata plus each document's searchable text, read once per load."""
+
+    def __init__(self, sources: Mapping[str, Source], texts: Mapping[str, str]) -> None:
+        self.sources: Mapping[str, Source] = MappingProxyType(dict(sources))
+        self._texts = dict(texts)
+
+    def contains(self, source_id: str, quote: str) -> bool:
+        """Whether ``quote`` occurs in the document after normalisation."""
+        return searchable(quote) in self._texts.get(source_id, "")
+
+    @classmethod
+    def load(cls, seeds_dir: Path) -> Seeds:
+        """Read ``sources.yaml`` and every document it lists."""
+        raw = yaml.safe_load((seeds_dir / "sources.yaml").read_text(encoding="utf-8"))
+        sources = {}
+        texts = {}
+        for entry in raw:
+            src = Source.model_validate({k: (str(v) if v is not None else None) for k, v in entry.items()})
+            sources[src.id] = src
+            texts[src.id] = searchable((seeds_dir / src.file).read_text(encoding="utf-8"))
+        return cls(sources, texts)

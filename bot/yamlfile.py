@@ -1,0 +1,108 @@
+"""Safe YAML reading that remembers where every value came from.
+
+PyYAML's ``safe_load`` keeps the last of two equal keys and forgets line numbers, and its
+implicit typing turns ``source: 004`` into the integer 4. Here every scalar stays the string
+the editor wrote (only an empty value or ``null`` is ``None``), duplicate keys and aliases are
+errors, and each value's line is recorded so validation errors can point at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+Path_ = tuple[str | int, ...]
+
+_NULLS = {"", "~", "null", "Null", "NULL"}
+
+
+class YamlError(Exception):
+    """A problem in the YAML text itself, with the 1-based line where it was found."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class Document:
+    """Parsed YAML data plus the line of every mapping key and sequence item."""
+
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+    problems: list[YamlError] = field(default_factory=list)
+
+    def line_of(self, path: Path_) -> int:
+        """The line of the deepest part of ``path`` that exists in the file."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line
+        return 1
+
+
+def parse(text: str, max_nodes: int = 1_000_000) -> Document:
+    """Parse one YAML document; raise ``YamlError`` on syntax errors, aliases or tags.
+
+    Duplicate keys do not stop parsing: they are collected in ``Document.problems`` so that
+    every one of them is reported at once.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise YamlError(line, f"invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise YamlError(1, f"invalid YAML: {exc}") from None
+    doc = Document(data=None, lines={(): 1})
+    if root is None:
+        return doc
+    builder = _Builder(doc, max_nodes)
+    doc.data = builder.build(root, ())
+    return doc
+
+
+class _Builder:
+    def __init__(self, doc: Document, max_nodes: int) -> None:
+        self.doc = doc
+        self.seen: set[int] = set()
+        self.budget = max_nodes
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        line = node.start_mark.line + 1
+        if id(node) in self.seen:
+            raise YamlError(line, "YAML anchors and aliases (&, *) are not allowed in briefs")
+        self.seen.add(id(node))
+        self.budget -= 1
+        if self.budget < 0:
+            raise YamlError(line, "file has too many YAML nodes")
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag.startswith("!"):
+                raise YamlError(line, f"YAML tag {node.tag} is not allowed")
+            if node.style is None and node.value in _NULLS:
+                return None
+            return node.value
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for i, child in enumerate(node.value):
+                self.doc.lines[(*path, i)] = child.start_mark.line + 1
+                items.append(self.build(child, (*path, i)))
+            return items
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key_line = key_node.start_mark.line + 1
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.value == "<<":
+                    raise YamlError(key_line, "keys must be plain names (no merge keys or complex keys)")
+                key = key_node.value
+                if key in out:
+                    self.doc.problems.append(YamlError(key_line, f"duplicate key '{key}' (the first one is kept)"))
+                    continue
+                self.doc.lines[(*path, key)] = key_line
+                out[key] = self.build(value_node, (*path, key))
+            return out
+        raise YamlError(line, "unsupported YAML node")
