@@ -80,8 +80,16 @@ _STOPWORDS_RAW = """
 عن شي شيء اشي هسه هسع هلق الحين الان الآن ذي ده دي
 تعرف تعرفين معلومات معلومه عطيني شنو سالفة سالفه قصه قصة
 موضوع بخصوص بشان بشأن حكايه حكاية
-the a an of in on at to is are was were what who when where why how which about
-tell me please do does did
+صار صارت صاروا يصير تصير راح رح بدو بدها بدهم عم ديحاول دي كلش هواية هوايه زين كثير شوية شويه
+سوى سوت سووا شسوى شسوت شسووا شساوى يسوي تسوي يسوون شگال شكال شقال يخلي تخلي خلى خلت خلوا
+جان جانت كان كانوا يعني بس هم اصلا اصلًا حتى علمود لان لأن عشان مشان حسب بحسب مثل شي لسه لسا بعدها بعده
+ليش ليه وشلون شلونها اشلون علاش لاش تبع
+the a an of in on at to is are was were be been being what who whom whose when where why how which about
+tell me please do does did done has have had will would can could should shall may might must
+and or but with without from for by as into onto than then that this these those there here it its
+they them their theirs he him his she her we our you your i my mine not no yes
+any some many much more most very just also only still yet ever again
+coming come came go goes going get got make made say says said tell told
 """
 
 STOPWORDS: frozenset[str] = frozenset(normalize(w) for w in _STOPWORDS_RAW.split())
@@ -90,7 +98,8 @@ STOPWORDS: frozenset[str] = frozenset(normalize(w) for w in _STOPWORDS_RAW.split
 # aggressive stemmers eat root letters (بغداد -> غداد), so names are protected by the caller.
 _PREFIXES = ("وبال", "فبال", "وكال", "وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "ل")
 _SUFFIXES = ("هما", "كما", "ها", "هم", "هن", "كم", "نا", "ات", "ون", "ين", "ان", "يه", "ه", "ي")
-_MIN_STEM = 3
+_MIN_STEM = 3  # after removing a prefix (الحرب -> حرب)
+_MIN_SUFFIX_STEM = 4  # after removing a suffix: shorter leftovers collide (سنوية/سنوات -> سنو)
 
 
 def tokenize(normalized: str) -> list[str]:
@@ -99,8 +108,8 @@ def tokenize(normalized: str) -> list[str]:
 
 
 def content_tokens(tokens: Iterable[str]) -> list[str]:
-    """Drop stopwords (question words in MSA and dialects, particles), keeping order."""
-    return [t for t in tokens if t not in STOPWORDS]
+    """Drop stopwords (question words in MSA and dialects, particles), also behind و/ف («واين»)."""
+    return [t for t in tokens if t not in STOPWORDS and not (t[:1] in "وف" and t[1:] in STOPWORDS)]
 
 
 def stem(token: str) -> str:
@@ -112,7 +121,7 @@ def stem(token: str) -> str:
             token = token[len(p) :]
             break
     for s in _SUFFIXES:
-        if token.endswith(s) and len(token) - len(s) >= _MIN_STEM:
+        if token.endswith(s) and len(token) - len(s) >= _MIN_SUFFIX_STEM:
             token = token[: -len(s)]
             break
     return token
@@ -129,7 +138,7 @@ def variants(token: str) -> list[str]:
             out.append(b)
             out.append("ال" + b)
         for s in _SUFFIXES:
-            if b.endswith(s) and len(b) - len(s) >= _MIN_STEM:
+            if b.endswith(s) and len(b) - len(s) >= _MIN_SUFFIX_STEM:
                 out.append(b[: -len(s)])
     return list(dict.fromkeys(out))
 
@@ -144,3 +153,43 @@ _DIGITS = re.compile(r"\d+")
 def numbers(normalized: str) -> set[str]:
     """The numbers in normalised text (digits are ASCII after ``normalize``)."""
     return set(_DIGITS.findall(normalized))
+
+
+_UNITS = {
+    "واحد": 1, "واحده": 1, "احد": 1, "احدي": 1, "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2,
+    "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5, "ست": 6, "سته": 6,
+    "سبع": 7, "سبعه": 7, "ثمان": 8, "ثماني": 8, "ثمانيه": 8, "تسع": 9, "تسعه": 9, "عشر": 10, "عشره": 10,
+}  # fmt: skip
+_TENS = {
+    "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "اربعون": 40, "اربعين": 40, "خمسون": 50,
+    "خمسين": 50, "ستون": 60, "ستين": 60, "سبعون": 70, "سبعين": 70, "ثمانون": 80, "ثمانين": 80,
+    "تسعون": 90, "تسعين": 90,
+}  # fmt: skip
+_DUALS = {"ميتان": 200, "ميتين": 200, "مايتان": 200, "مايتين": 200, "الفان": 2000, "الفين": 2000}
+_SCALES = {"ميه": 100, "مايه": 100, "الف": 1000, "الاف": 1000, "مليون": 10**6, "ملايين": 10**6, "مليار": 10**9}
+_NUMBER_WORDS = _UNITS.keys() | _TENS.keys() | _DUALS.keys() | _SCALES.keys()
+
+
+def number_words(normalized: str) -> set[int]:
+    """Numbers written in words («ثلاثة عشر عامًا», «خمسة آلاف», «الواحد والثمانين»), as integers.
+
+    Lets a check confirm that a digit in a brief («13 عامًا») stands in the quoted evidence,
+    which spells it out. Covers the forms the documents use, not all of Arabic grammar.
+    """
+    found: set[int] = set()
+    total = current = 0
+    for tok in [*tokenize(normalized), ""]:
+        word = next(
+            (tok[len(p) :] for p in ("وال", "ال", "و") if tok.startswith(p) and tok[len(p) :] in _NUMBER_WORDS), tok
+        )
+        if word in _UNITS or word in _TENS or word in _DUALS:
+            current += _UNITS.get(word) or _TENS.get(word) or _DUALS[word]
+        elif word in _SCALES:
+            current = (current or 1) * _SCALES[word]
+            if _SCALES[word] >= 1000:
+                total, current = total + current, 0
+        else:
+            total = current = 0
+            continue
+        found.add(total + current)
+    return found

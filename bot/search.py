@@ -11,12 +11,14 @@ fallback: a minimum score and a minimum gap to the runner-up.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from bot.arabic import STOPWORDS, content_tokens, normalize, stem, tokenize, variants
 from bot.briefs import Snapshot
@@ -35,18 +37,26 @@ W_EVIDENCE = 0.3  # the document's own words, for users who quote it
 
 # How a brief's score is made (shares of 1): coverage of the question anywhere in the brief,
 # where it matched (name > question > tag > summary > fact), and the best single unit.
-S_COVERAGE = 0.55
-S_PLACE = 0.25
-S_UNIT = 0.20
+S_COVERAGE = 0.50
+S_PLACE = 0.20
+S_UNIT = 0.15  # the best single fact
+S_NAME = 0.15  # how exactly the question is one of the brief's names (both ways)
 RERANK = 30  # how many stage-1 candidates get the finer stage-2 score
 
-FOUND_SCORE = 0.55  # the top brief must explain at least this share of the question…
-FOUND_GAP = 0.08  # …and lead the runner-up by this much
+FOUND_SCORE = 0.45  # the top brief must explain at least this share of the question…
+FOUND_GAP = 0.01  # …and lead the runner-up by this much
 SUGGEST_SCORE = 0.3  # below this a brief is not even worth suggesting
+IDF_POWER = 0.5  # <1 flattens idf: in a small corpus, rare is not the same as informative
 FUZZY_PENALTY = 0.85  # a typo-corrected term earns this share of an exact one
+FUZZY_MIN_LENGTH = 4  # three-letter words are too close to too many others to correct
+UNKNOWN_WEIGHT = 0.5  # an unknown word weighs this share of the rarest known word
+MIN_COVERAGE = 0.7  # a found brief must mention at least this share of the question
+
+_NUMBER = re.compile(r"\d+")
+_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 
 # Question words that tell what kind of fact is wanted (normalised forms).
-_WHEN = frozenset(normalize(w) for w in "متى متي امتى إمتى ايمتى امتي when year سنة عام تاريخ".split())
+_WHEN = frozenset(normalize(w) for w in "متى متي امتى إمتى ايمتى امتي شوكت when".split())
 _HOW_MANY = frozenset(normalize(w) for w in "كم قديش اشكد شكد جم چم عدد how many much".split())
 
 
@@ -68,6 +78,7 @@ class Hit:
     score: float
     facts: tuple[Fact, ...]
     matched_facts: int
+    coverage: float  # share of the question's weight this brief mentions anywhere
 
 
 @dataclass(frozen=True)
@@ -95,7 +106,7 @@ class Index:
         self.briefs = snapshot.briefs
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
         self._fact_keys: list[list[frozenset[str]]] = []
-        self._name_keys: list[frozenset[str]] = []
+        self._names: list[list[tuple[frozenset[str], ...]]] = []
         self.protected: set[str] = set()
         for b in self.briefs:
             for name in (b.title, *b.aliases):
@@ -104,8 +115,8 @@ class Index:
             self._add_brief(i, b)
         self._postings = dict(self._postings)
         n = max(len(self.briefs), 1)
-        self._idf = {k: math.log(1 + n / len(p)) for k, p in self._postings.items()}
-        self._max_idf = math.log(1 + n)
+        self._idf = {k: math.log(1 + n / len(p)) ** IDF_POWER for k, p in self._postings.items()}
+        self._max_idf = math.log(1 + n) ** IDF_POWER
         self.vocabulary = sorted(k for k in self._postings if not k.startswith("~") and not k.isdigit())
 
     # -- building -----------------------------------------------------------------------------
@@ -129,7 +140,7 @@ class Index:
         for texts, weight in fields:
             for text in texts:
                 self._post(i, self.keys_of(text), weight)
-        self._name_keys.append(frozenset().union(*(self.keys_of(n) for n in (b.title, *b.aliases))))
+        self._names.append([self._name_tokens(n) for n in (b.title, *b.aliases)])
         fact_keys = []
         for f in b.facts:
             keys = self.keys_of(f.text)
@@ -141,6 +152,15 @@ class Index:
             fact_keys.append(frozenset(keys | quoted))
         self._fact_keys.append(fact_keys)
 
+    def _name_tokens(self, name: str) -> tuple[frozenset[str], ...]:
+        """Per content word of a name, the keys that match it (the word and its synonym groups)."""
+        toks = tokenize(normalize(name))
+        groups: dict[int, set[str]] = defaultdict(set)
+        for start, end, key in self.synonyms.spans(toks):
+            for j in range(start, end):
+                groups[j].add(key)
+        return tuple(frozenset({t, *groups[j]}) for j, t in enumerate(toks) if t not in STOPWORDS)
+
     def _post(self, i: int, keys: Iterable[str], weight: float) -> None:
         for k in keys:
             posting = self._postings[k]
@@ -149,46 +169,50 @@ class Index:
 
     # -- querying -----------------------------------------------------------------------------
     def terms(self, query: str) -> tuple[str, tuple[Term, ...]]:
-        """Normalise a question and turn it into weighted terms."""
+        """Normalise a question and turn it into weighted terms (synonym phrases first, then words)."""
         norm = normalize(query)
-        toks = content_tokens(tokenize(norm))
+        toks = tokenize(norm)
         spans = {start: (end, key) for start, end, key in self.synonyms.spans(toks)}
         out: list[Term] = []
         i = 0
         while i < len(toks):
             if i in spans:
                 end, key = spans[i]
-                text = " ".join(toks[i:end])
                 if key in self._postings:
-                    out.append(Term(text, (key,), self._idf[key]))
+                    out.append(Term(" ".join(toks[i:end]), (key,), self._idf[key]))
                 i = end
                 continue
-            out.append(self._term(toks[i]))
+            if content_tokens(toks[i : i + 1]):
+                out.append(self._term(toks[i]))
             i += 1
         return norm, tuple(out)
 
     def _term(self, tok: str) -> Term:
         if tok in self.protected and tok in self._postings:
             return Term(tok, (tok,), self._idf[tok])
-        keys = [k for k in dict.fromkeys((tok, stem(tok))) if k in self._postings]
-        if not keys:
-            forms = variants(tok)
-            keys = [v for v in forms if v in self._postings][:3]
-            # «للاسد» is «الاسد» with a clitic: the stripped form may be a one-word synonym.
-            keys += [k for v in forms if (k := self.synonyms.phrases.get((v,))) and k in self._postings]
+        # The word itself, its light stem, and each clitic-stripped form («بالعراق» → «العراق»),
+        # as far as the index knows them; a stripped form may also be a one-word synonym.
+        forms = [tok, stem(tok), *variants(tok)]
+        keys = [f for f in dict.fromkeys(forms) if f in self._postings][:4]
+        keys += [k for f in forms[1:] if (k := self.synonyms.phrases.get((f,))) and k in self._postings]
         if keys:
+            keys = list(dict.fromkeys(keys))
             return Term(tok, tuple(keys), max(self._idf[k] for k in keys))
         fuzzy = self._fuzzy(tok)
         if fuzzy:
             return Term(tok, fuzzy, max(self._idf[k] for k in fuzzy), fuzzy=True)
-        # An unknown word still counts: a question about something no brief mentions is out of scope.
-        return Term(tok, (), self._max_idf * 0.5)
+        # An unknown word still counts: a question about something no brief mentions is out of
+        # scope. It weighs less than a rare known word, because many unknown words are fillers.
+        return Term(tok, (), self._max_idf * UNKNOWN_WEIGHT)
 
     def _fuzzy(self, tok: str) -> tuple[str, ...]:
-        if len(tok) < 3 or tok.isdigit():
+        """Vocabulary words within one edit (two for long words): a slipped key or a swapped letter."""
+        if len(tok) < FUZZY_MIN_LENGTH or tok.isdigit():
             return ()
-        cutoff = 85 if len(tok) <= 4 else 78
-        found = process.extract(tok, self.vocabulary, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, limit=3)
+        edits = 1 if len(tok) <= 7 else 2
+        found = process.extract(
+            tok, self.vocabulary, scorer=Levenshtein.distance, processor=None, score_cutoff=edits, limit=3
+        )
         return tuple(k for k, _, _ in found)
 
     def search(self, query: str, limit: int = 5) -> Result:
@@ -214,28 +238,51 @@ class Index:
         first = sorted(coverage, key=lambda i: -(0.6 * coverage[i] + 0.4 * placed[i]))[:RERANK]
         # Stage 2, for the few best: how much of the question one unit (the name, or a single
         # fact) explains on its own — a question answered in one place beats scattered mentions.
-        scored = []
+        scored: list[tuple[float, int]] = []
         for i in first:
-            unit = max(self._unit_coverage(i, terms), default=0.0)
+            unit = max(self._fact_coverage(i, terms), default=0.0)
             score = (S_COVERAGE * coverage[i] + S_PLACE * placed[i] + S_UNIT * unit) / total
+            score += S_NAME * self._name_match(i, terms, total)
             scored.append((score, i))
         scored.sort(key=lambda si: (-si[0], si[1]))
         tokens = tokenize(norm)
         wants_date = any(w in _WHEN for w in tokens)
         wants_number = any(w in _HOW_MANY for w in tokens)
         hits = tuple(
-            self._hit(i, score, terms, wants_date, wants_number)
+            self._hit(i, score, coverage[i] / total, terms, wants_date, wants_number)
             for score, i in scored[:limit]
             if score >= SUGGEST_SCORE
         )
         decision, rule = _decide(hits)
+        if decision == "found":
+            unanswered = _unanswered(hits[0], wants_date, wants_number)
+            if unanswered:
+                decision, rule = "not_found", unanswered
         return Result(query, norm, terms, hits, decision, rule)
 
-    def _unit_coverage(self, i: int, terms: Sequence[Term]) -> Iterable[float]:
-        for keys in (self._name_keys[i], *self._fact_keys[i]):
-            yield sum(t.weight * (FUZZY_PENALTY if t.fuzzy else 1.0) for t in terms if any(k in keys for k in t.keys))
+    def _fact_coverage(self, i: int, terms: Sequence[Term]) -> Iterable[float]:
+        for keys in self._fact_keys[i]:
+            yield sum(_credit(t) for t in terms if any(k in keys for k in t.keys))
 
-    def _hit(self, i: int, score: float, terms: Sequence[Term], wants_date: bool, wants_number: bool) -> Hit:
+    def _name_match(self, i: int, terms: Sequence[Term], total: float) -> float:
+        """Best name by share of the question it covers × share of the name the question covers.
+
+        «سليماني» is all of the name «سليماني» but half of «مقتل سليماني»: the person wins.
+        """
+        best = 0.0
+        for name in self._names[i]:
+            if not name:
+                continue
+            covered = sum(1 for keys in name if any(k in keys for t in terms for k in t.keys))
+            if not covered:
+                continue
+            recall = sum(_credit(t) for t in terms if any(k in keys for keys in name for k in t.keys)) / total
+            best = max(best, recall * covered / len(name))
+        return best
+
+    def _hit(
+        self, i: int, score: float, coverage: float, terms: Sequence[Term], wants_date: bool, wants_number: bool
+    ) -> Hit:
         brief = self.briefs[i]
         scored = []
         for pos, (fact, keys) in enumerate(zip(brief.facts, self._fact_keys[i], strict=True)):
@@ -247,7 +294,33 @@ class Index:
             scored.append((s, pos, fact))
         scored.sort(key=lambda x: (-x[0], x[1]))
         matched = sum(1 for s, _, _ in scored if s > 0)
-        return Hit(brief, round(score, 4), tuple(f for _, _, f in scored), matched)
+        return Hit(brief, round(score, 4), tuple(f for _, _, f in scored), matched, round(coverage, 4))
+
+
+def _has_count(text: str) -> bool:
+    """Whether a text states a figure other than a year (a «كم» question wants a count or amount)."""
+    return any(not (1950 <= int(n) <= 2030) or n == "2000" for n in _NUMBER.findall(text))
+
+
+def _unanswered(hit: Hit, wants_date: bool, wants_number: bool) -> str | None:
+    """Why the top brief, though about the right subject, does not answer the question.
+
+    Too much of the question unexplained means it asks something the brief does not say
+    («كم عمر المالكي» finds Maliki, but nothing about his age); «كم» and «متى» also need a
+    matching fact that carries a figure or a date.
+    """
+    if hit.coverage < MIN_COVERAGE:
+        return f"the brief covers only {hit.coverage:.0%} of the question (< {MIN_COVERAGE:.0%})"
+    matching = hit.facts[: hit.matched_facts] or hit.facts
+    if wants_number and not any(_has_count(f.text) for f in matching):
+        return "a figure is asked for, and no matching fact has one"
+    if wants_date and not any(f.date or _YEAR.search(f.text) for f in matching):
+        return "a date is asked for, and no matching fact has one"
+    return None
+
+
+def _credit(t: Term) -> float:
+    return t.weight * (FUZZY_PENALTY if t.fuzzy else 1.0)
 
 
 def _decide(hits: Sequence[Hit]) -> tuple[Decision, str]:

@@ -54,7 +54,7 @@ def hostile_hit(n_facts: int = 3, text_len: int = 100) -> tuple[Hit, dict[str, S
         id="x", kind="topic", title=HOSTILE, summary=HOSTILE, facts=facts, aliases=(HOSTILE,), questions=(HOSTILE,)
     )
     src = Source(id="001", file="f.txt", publisher=HOSTILE, title=HOSTILE, url="https://e.x/?a=1&b=<2>")
-    return Hit(brief, 1.0, facts, n_facts), {"001": src}
+    return Hit(brief, 1.0, facts, n_facts, 1.0), {"001": src}
 
 
 @pytest.mark.parametrize("fn", ["briefing", "full_brief", "evidence"])
