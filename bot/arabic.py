@@ -82,7 +82,7 @@ _STOPWORDS_RAW = """
 موضوع بخصوص بشان بشأن حكايه حكاية
 صار صارت صاروا يصير تصير راح رح بدو بدها بدهم عم ديحاول دي كلش هواية هوايه زين كثير شوية شويه
 سوى سوت سووا شسوى شسوت شسووا شساوى يسوي تسوي يسوون شگال شكال شقال يخلي تخلي خلى خلت خلوا
-جان جانت كان كانوا يعني بس هم اصلا اصلًا حتى علمود لان لأن عشان مشان حسب بحسب مثل شي لسه لسا بعدها بعده
+كال يكول كالوا جان جانت كان كانوا يعني بس هم اصلا اصلًا حتى علمود لان لأن عشان مشان حسب بحسب مثل شي لسه لسا بعدها بعده
 ليش ليه وشلون شلونها اشلون علاش لاش تبع
 the a an of in on at to is are was were be been being what who whom whose when where why how which about
 tell me please do does did done has have had will would can could should shall may might must
@@ -108,8 +108,9 @@ def tokenize(normalized: str) -> list[str]:
 
 
 def content_tokens(tokens: Iterable[str]) -> list[str]:
-    """Drop stopwords (question words in MSA and dialects, particles), also behind و/ف («واين»)."""
-    return [t for t in tokens if t not in STOPWORDS and not (t[:1] in "وف" and t[1:] in STOPWORDS)]
+    """Drop stopwords (question words in MSA and dialects, particles), also behind و/ف and the
+    dialect «ش» of «what» («واين», «شيسوي»)."""
+    return [t for t in tokens if t not in STOPWORDS and not (t[:1] in "وفش" and t[1:] in STOPWORDS)]
 
 
 def stem(token: str) -> str:

@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from rapidfuzz import process
@@ -43,14 +44,14 @@ S_UNIT = 0.15  # the best single fact
 S_NAME = 0.15  # how exactly the question is one of the brief's names (both ways)
 RERANK = 30  # how many stage-1 candidates get the finer stage-2 score
 
-FOUND_SCORE = 0.45  # the top brief must explain at least this share of the question…
+FOUND_SCORE = 0.5  # the top brief must explain at least this share of the question…
 FOUND_GAP = 0.01  # …and lead the runner-up by this much
 SUGGEST_SCORE = 0.3  # below this a brief is not even worth suggesting
 IDF_POWER = 0.5  # <1 flattens idf: in a small corpus, rare is not the same as informative
 FUZZY_PENALTY = 0.85  # a typo-corrected term earns this share of an exact one
 FUZZY_MIN_LENGTH = 4  # three-letter words are too close to too many others to correct
-UNKNOWN_WEIGHT = 0.5  # an unknown word weighs this share of the rarest known word
-MIN_COVERAGE = 0.7  # a found brief must mention at least this share of the question
+UNKNOWN_WEIGHT = 1.0  # an unknown word weighs this share of the rarest known word
+MIN_COVERAGE = 0.65  # a found brief must mention at least this share of the question
 
 _NUMBER = re.compile(r"\d+")
 _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
@@ -68,6 +69,15 @@ class Term:
     keys: tuple[str, ...]
     weight: float
     fuzzy: bool = False
+
+    @cached_property
+    def keyset(self) -> frozenset[str]:
+        return frozenset(self.keys)
+
+    @cached_property
+    def credit(self) -> float:
+        """What matching this term earns: its weight, less for a typo-corrected match."""
+        return self.weight * (FUZZY_PENALTY if self.fuzzy else 1.0)
 
 
 @dataclass(frozen=True)
@@ -106,7 +116,7 @@ class Index:
         self.briefs = snapshot.briefs
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
         self._fact_keys: list[list[frozenset[str]]] = []
-        self._names: list[list[tuple[frozenset[str], ...]]] = []
+        self._names: list[list[tuple[tuple[frozenset[str], ...], frozenset[str]]]] = []
         self.protected: set[str] = set()
         for b in self.briefs:
             for name in (b.title, *b.aliases):
@@ -140,7 +150,8 @@ class Index:
         for texts, weight in fields:
             for text in texts:
                 self._post(i, self.keys_of(text), weight)
-        self._names.append([self._name_tokens(n) for n in (b.title, *b.aliases)])
+        names = [self._name_tokens(n) for n in (b.title, *b.aliases)]
+        self._names.append([(tokens, frozenset().union(*tokens)) for tokens in names])
         fact_keys = []
         for f in b.facts:
             keys = self.keys_of(f.text)
@@ -231,10 +242,9 @@ class Index:
                 for i, w in self._postings[k].items():
                     if credit.get(i, 0.0) < w:
                         credit[i] = w
-            weight = t.weight * (FUZZY_PENALTY if t.fuzzy else 1.0)
             for i, w in credit.items():
-                coverage[i] += weight
-                placed[i] += weight * w
+                coverage[i] += t.credit
+                placed[i] += t.credit * w
         first = sorted(coverage, key=lambda i: -(0.6 * coverage[i] + 0.4 * placed[i]))[:RERANK]
         # Stage 2, for the few best: how much of the question one unit (the name, or a single
         # fact) explains on its own — a question answered in one place beats scattered mentions.
@@ -262,22 +272,21 @@ class Index:
 
     def _fact_coverage(self, i: int, terms: Sequence[Term]) -> Iterable[float]:
         for keys in self._fact_keys[i]:
-            yield sum(_credit(t) for t in terms if any(k in keys for k in t.keys))
+            yield sum(t.credit for t in terms if not keys.isdisjoint(t.keyset))
 
     def _name_match(self, i: int, terms: Sequence[Term], total: float) -> float:
         """Best name by share of the question it covers × share of the name the question covers.
 
         «سليماني» is all of the name «سليماني» but half of «مقتل سليماني»: the person wins.
         """
+        asked = frozenset().union(*(t.keyset for t in terms))
         best = 0.0
-        for name in self._names[i]:
-            if not name:
+        for tokens, union in self._names[i]:
+            if not tokens or asked.isdisjoint(union):
                 continue
-            covered = sum(1 for keys in name if any(k in keys for t in terms for k in t.keys))
-            if not covered:
-                continue
-            recall = sum(_credit(t) for t in terms if any(k in keys for keys in name for k in t.keys)) / total
-            best = max(best, recall * covered / len(name))
+            covered = sum(1 for keys in tokens if not keys.isdisjoint(asked))
+            recall = sum(t.credit for t in terms if not union.isdisjoint(t.keyset)) / total
+            best = max(best, recall * covered / len(tokens))
         return best
 
     def _hit(
@@ -286,7 +295,7 @@ class Index:
         brief = self.briefs[i]
         scored = []
         for pos, (fact, keys) in enumerate(zip(brief.facts, self._fact_keys[i], strict=True)):
-            s = sum(t.weight for t in terms if any(k in keys for k in t.keys))
+            s = sum(t.weight for t in terms if not keys.isdisjoint(t.keyset))
             if s and wants_date and fact.date:
                 s += 0.5
             if s and wants_number and any(ch.isdigit() for ch in fact.text):
@@ -317,10 +326,6 @@ def _unanswered(hit: Hit, wants_date: bool, wants_number: bool) -> str | None:
     if wants_date and not any(f.date or _YEAR.search(f.text) for f in matching):
         return "a date is asked for, and no matching fact has one"
     return None
-
-
-def _credit(t: Term) -> float:
-    return t.weight * (FUZZY_PENALTY if t.fuzzy else 1.0)
 
 
 def _decide(hits: Sequence[Hit]) -> tuple[Decision, str]:
