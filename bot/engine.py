@@ -7,11 +7,15 @@ the old briefs or entirely from the new ones, never a mix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 
-from bot import briefs
+from bot import briefs, search
+from bot.arabic import normalize
 from bot.briefs import Snapshot
+from bot.schema import Brief
 from bot.search import Index, Result
 from bot.synonyms import Synonyms
 
@@ -22,6 +26,41 @@ class Live:
 
     snapshot: Snapshot
     index: Index
+    names: Mapping[str, Brief] = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Every brief under its id, title and aliases (normalised), for exact lookups such as /brief."""
+        names: dict[str, Brief] = {}
+        for b in self.snapshot.briefs:
+            for name in (b.id, b.title, *b.aliases):
+                names.setdefault(normalize(name), b)
+        object.__setattr__(self, "names", MappingProxyType(names))
+
+    def lookup(self, name: str) -> Brief | None:
+        return self.names.get(normalize(name)) if name.strip() else None
+
+    def search_kinds(self, query: str, kinds: Collection[str], limit: int = 5) -> Result:
+        """Search, keeping only briefs of the given kinds, and decide again among those (for /who)."""
+        result = self.index.search(query, limit=30)
+        hits = tuple(h for h in result.hits if h.brief.kind in kinds)[:limit]
+        best = result.best
+        if (
+            best is not None
+            and result.decision != "not_found"
+            and best.brief.kind not in kinds
+            and (not hits or best.score - hits[0].score >= search.FOUND_GAP)
+        ):
+            # «/who الأسد» is about an event that names him, not about a person brief that mentions him.
+            rule = f"the best match is a {best.brief.kind}, not a {'/'.join(kinds)}"
+            return replace(result, hits=result.hits[:limit], decision="not_found", rule=rule)
+        if result.decision == "not_found" or not hits or hits[0].score < search.FOUND_SCORE:
+            return replace(result, hits=hits, decision="not_found", rule=f"no {'/'.join(kinds)} brief: {result.rule}")
+        if len(hits) > 1 and hits[0].score - hits[1].score < search.FOUND_GAP:
+            return replace(result, hits=hits, decision="ambiguous", rule=f"among {'/'.join(kinds)}: gap too small")
+        rule = (
+            f"among {'/'.join(kinds)}: top score {hits[0].score:.2f} ≥ {search.FOUND_SCORE}, gap ≥ {search.FOUND_GAP}"
+        )
+        return replace(result, hits=hits, decision="found", rule=rule)
 
 
 class Engine:

@@ -79,8 +79,9 @@ def test_plain_text_is_not_escaped() -> None:
 def test_answers_stay_short_and_full_briefs_within_the_limit() -> None:
     hit, sources = hostile_hit(n_facts=10, text_len=300)
     assert len(render.briefing(hit, sources, render.HTML)) <= render.TARGET_LENGTH
-    for out in (render.full_brief(hit.brief, sources, render.HTML), render.evidence(hit.brief, sources, render.HTML)):
-        assert_telegram_html(out)
+    assert_telegram_html(render.full_brief(hit.brief, sources, render.HTML))
+    for part in render.split(render.evidence(hit.brief, sources, render.HTML)):
+        assert_telegram_html(part)
 
 
 def test_fit_cuts_at_a_paragraph_boundary() -> None:
