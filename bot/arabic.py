@@ -84,6 +84,7 @@ _STOPWORDS_RAW = """
 سوى سوت سووا شسوى شسوت شسووا شساوى يسوي تسوي يسوون شگال شكال شقال يخلي تخلي خلى خلت خلوا
 كال يكول كالوا جان جانت كان كانوا يعني بس هم اصلا اصلًا حتى علمود لان لأن عشان مشان حسب بحسب مثل شي لسه لسا بعدها بعده
 ليش ليه وشلون شلونها اشلون علاش لاش تبع
+فيه فيها بيه بيها عليه عليها منه منها له لها لهم بهم فيهم
 the a an of in on at to is are was were be been being what who whom whose when where why how which about
 tell me please do does did done has have had will would can could should shall may might must
 and or but with without from for by as into onto than then that this these those there here it its
@@ -141,6 +142,8 @@ def variants(token: str) -> list[str]:
         for s in _SUFFIXES:
             if b.endswith(s) and len(b) - len(s) >= _MIN_SUFFIX_STEM:
                 out.append(b[: -len(s)])
+        if b.endswith("ا") and len(b) > _MIN_STEM:  # accusative after كم: «كم شخصًا» -> شخص
+            out.append(b[:-1])
     return list(dict.fromkeys(out))
 
 

@@ -58,6 +58,7 @@ _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 
 # Question words that tell what kind of fact is wanted (normalised forms).
 _WHEN = frozenset(normalize(w) for w in "متى متي امتى إمتى ايمتى امتي شوكت when".split())
+_COUNT_FILLERS = frozenset(normalize(w) for w in "عدد يبلغ بلغ تبلغ بلغت مجموع اجمالي إجمالي كان كانت".split())
 _HOW_MANY = frozenset(normalize(w) for w in "كم قديش اشكد شكد جم چم عدد how many much".split())
 
 
@@ -265,10 +266,34 @@ class Index:
         )
         decision, rule = _decide(hits)
         if decision == "found":
-            unanswered = _unanswered(hits[0], wants_date, wants_number)
+            counted = _counted(tokens, terms) if wants_number else None
+            unanswered = self._unanswered(scored[0][1], hits[0], wants_date, wants_number, counted)
             if unanswered:
                 decision, rule = "not_found", unanswered
         return Result(query, norm, terms, hits, decision, rule)
+
+    def _unanswered(self, i: int, hit: Hit, wants_date: bool, wants_number: bool, counted: Term | None) -> str | None:
+        """Why the top brief, though about the right subject, does not answer the question.
+
+        Too much of the question unexplained means it asks something the brief does not say
+        («كم عمر المالكي» finds Maliki, but nothing about his age). «كم» needs a fact with a
+        figure that speaks of the thing counted («كم جندي» → a fact with a number and «جندي»);
+        «متى» needs a matching fact with a date.
+        """
+        if hit.coverage < MIN_COVERAGE:
+            return f"the brief covers only {hit.coverage:.0%} of the question (< {MIN_COVERAGE:.0%})"
+        matching = hit.facts[: hit.matched_facts] or hit.facts
+        if wants_number:
+            counts = [f for f in matching if _has_count(f.text)]
+            if not counts:
+                return "a figure is asked for, and no matching fact has one"
+            if counted is not None:
+                keys_of = dict(zip(self.briefs[i].facts, self._fact_keys[i], strict=True))
+                if not any(not keys_of[f].isdisjoint(counted.keyset) for f in counts):
+                    return f"no fact gives a figure for «{counted.text}»"
+        if wants_date and not any(f.date or _YEAR.search(f.text) for f in matching):
+            return "a date is asked for, and no matching fact has one"
+        return None
 
     def _fact_coverage(self, i: int, terms: Sequence[Term]) -> Iterable[float]:
         for keys in self._fact_keys[i]:
@@ -311,20 +336,15 @@ def _has_count(text: str) -> bool:
     return any(not (1950 <= int(n) <= 2030) or n == "2000" for n in _NUMBER.findall(text))
 
 
-def _unanswered(hit: Hit, wants_date: bool, wants_number: bool) -> str | None:
-    """Why the top brief, though about the right subject, does not answer the question.
-
-    Too much of the question unexplained means it asks something the brief does not say
-    («كم عمر المالكي» finds Maliki, but nothing about his age); «كم» and «متى» also need a
-    matching fact that carries a figure or a date.
-    """
-    if hit.coverage < MIN_COVERAGE:
-        return f"the brief covers only {hit.coverage:.0%} of the question (< {MIN_COVERAGE:.0%})"
-    matching = hit.facts[: hit.matched_facts] or hit.facts
-    if wants_number and not any(_has_count(f.text) for f in matching):
-        return "a figure is asked for, and no matching fact has one"
-    if wants_date and not any(f.date or _YEAR.search(f.text) for f in matching):
-        return "a date is asked for, and no matching fact has one"
+def _counted(tokens: Sequence[str], terms: Sequence[Term]) -> Term | None:
+    """The thing a «كم» question counts: the first content word after it («كم جنديًا…» → جنديا)."""
+    start = next((n for n, w in enumerate(tokens) if w in _HOW_MANY), None)
+    if start is None:
+        return None
+    for w in tokens[start + 1 :]:
+        if w in _HOW_MANY or w in _COUNT_FILLERS or w in STOPWORDS:
+            continue
+        return next((t for t in terms if w in t.text.split()), None)
     return None
 
 
