@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
 import re
 from collections.abc import Sequence
 from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 from telegram import (
@@ -27,7 +29,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -64,6 +66,13 @@ INLINE_RESULTS = 10
 INLINE_CACHE_SECONDS = 10  # PTB's default is 300 s: stale results for five minutes after a reload
 INLINE_DESCRIPTION = 100
 DEEP_LINK = "brief_"
+# Characters of a question that are searched. Questions are sentences; a 4096-character message
+# of unknown words would cost up to 0.3 s of fuzzy matching on the event loop, stalling every chat.
+MAX_QUERY = 512
+# Problems listed in a /reload reply; a file with thousands would be hundreds of messages.
+# `python -m bot check` lists them all.
+MAX_PROBLEMS_SHOWN = 40
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Handlers:
@@ -152,7 +161,7 @@ class Handlers:
     async def _ask(self, message: Message, question: str) -> None:
         await self._typing(message)
         live = self.engine.live
-        result = live.index.search(question)
+        result = live.index.search(searchable(question))
         self.stats.question(question, result.decision)
         await self._answer(message, result, live)
 
@@ -170,7 +179,7 @@ class Handlers:
         message = update.effective_message
         if message is None:
             return
-        payload = context.args[0] if context.args else ""
+        payload = user_text(context.args[0]) if context.args else ""
         prefix = ""
         if payload.startswith(DEEP_LINK):
             live = self.engine.live
@@ -209,7 +218,7 @@ class Handlers:
         message = update.effective_message
         if message is None:
             return
-        query = " ".join(context.args or ())
+        query = arguments(context)
         if not query:
             await self._reply(message, texts.USAGE_BRIEF)
             return
@@ -220,7 +229,7 @@ class Handlers:
             self.stats.question(query, "found")
             await self._open(message, live, named)
             return
-        result = live.index.search(query)
+        result = live.index.search(searchable(query))
         self.stats.question(query, result.decision)
         await self._answer(message, result, live)
 
@@ -229,13 +238,13 @@ class Handlers:
         message = update.effective_message
         if message is None:
             return
-        query = " ".join(context.args or ())
+        query = arguments(context)
         if not query:
             await self._reply(message, texts.USAGE_SEARCH)
             return
         await self._typing(message)
         live = self.engine.live
-        result = live.index.search(query, limit=SEARCH_RESULTS)
+        result = live.index.search(searchable(query), limit=SEARCH_RESULTS)
         self.stats.question(query, result.decision if result.hits else "not_found")
         if not result.hits:
             await self._reply(message, render.answer(result, live.snapshot.sources, HTML))
@@ -249,7 +258,7 @@ class Handlers:
         message = update.effective_message
         if message is None:
             return
-        year = normalize(context.args[0]) if context.args else None
+        year = normalize(user_text(context.args[0])) if context.args else None
         if year is not None and not re.fullmatch(r"\d{4}", year):
             await self._reply(message, texts.USAGE_TIMELINE)
             return
@@ -273,7 +282,7 @@ class Handlers:
         message = update.effective_message
         if message is None:
             return
-        name = " ".join(context.args or ())
+        name = arguments(context)
         if not name:
             await self._reply(message, texts.USAGE_WHO)
             return
@@ -284,7 +293,7 @@ class Handlers:
             self.stats.question(name, "found")
             await self._open(message, live, named)
             return
-        result = live.search_kinds(name, WHO_KINDS)
+        result = live.search_kinds(searchable(name), WHO_KINDS)
         self.stats.question(name, result.decision)
         if result.decision != "not_found":
             await self._answer(message, result, live)
@@ -327,7 +336,24 @@ class Handlers:
                 log.info("reloaded: %d briefs, %d facts (version %s)", len(snap.briefs), snap.fact_count, snap.version)
                 return texts.RELOAD_OK.format(briefs=len(snap.briefs), facts=snap.fact_count, version=snap.version)
         head = texts.RELOAD_FAILED.format(count=len(problems), version=self.engine.snapshot.version)
-        return head + "\n".join(f"• {HTML.code(p)}" for p in problems)
+        lines = [f"• {HTML.code(self._without_folders(p))}" for p in problems[:MAX_PROBLEMS_SHOWN]]
+        if len(problems) > MAX_PROBLEMS_SHOWN:
+            lines.append(texts.RELOAD_MORE.format(count=len(problems) - MAX_PROBLEMS_SHOWN))
+        return head + "\n".join(lines)
+
+    def _without_folders(self, problem: str) -> str:
+        """A problem as admins see it in Telegram: ``file.yaml:3: …``, without the server's folders.
+
+        The reply may be read in a group, and ``BRIEFS_DIR``/``SEEDS_DIR`` are configuration.
+        """
+        forms: set[tuple[str, str]] = set()
+        for folder in (self.engine.briefs_dir, self.engine.seeds_dir):
+            for shown in (folder, folder.resolve(), _relative(folder.resolve())):
+                forms.add((str(shown), folder.name))
+        for path, name in sorted(forms, key=lambda f: -len(f[0])):
+            if path not in (".", ""):
+                problem = problem.replace(path + os.sep, "").replace(path, name)
+        return problem
 
     async def reload(self, update: Update, context: Context) -> None:
         if update.effective_message and await self._is_admin(update, "reload"):
@@ -345,11 +371,11 @@ class Handlers:
         message = update.effective_message
         if message is None or not await self._is_admin(update, "why"):
             return
-        question = " ".join(context.args or ())
+        question = arguments(context)
         if not question:
             await self._reply(message, texts.USAGE_WHY)
             return
-        await self._reply(message, render.why(self.engine.live.index.search(question), HTML))
+        await self._reply(message, render.why(self.engine.live.index.search(searchable(question)), HTML))
 
     # -- free text ------------------------------------------------------------------------------
     async def text(self, update: Update, context: Context) -> None:
@@ -358,7 +384,7 @@ class Handlers:
         if message is None or not message.text:
             return
         if message.chat.type == ChatType.PRIVATE:
-            await self._ask(message, message.text)
+            await self._ask(message, user_text(message.text))
             return
         question = addressed(message, context.bot)
         if question is None:
@@ -380,9 +406,9 @@ class Handlers:
             return
         self.stats.inline_queries += 1
         live = self.engine.live
-        text = query.query.strip()
+        text = user_text(query.query).strip()
         if text:
-            found = [(h.brief, h.facts) for h in live.index.search(text, limit=INLINE_RESULTS).hits]
+            found = [(h.brief, h.facts) for h in live.index.search(searchable(text), limit=INLINE_RESULTS).hits]
         else:
             found = [(b, b.facts) for b in _main_topics(live)]
         results = [self._article(live, b, facts, context.bot.username) for b, facts in found[:INLINE_RESULTS]]
@@ -469,6 +495,11 @@ class Handlers:
         if isinstance(err, Forbidden):
             log.info("cannot send (the user blocked the bot or it left the chat): %s", err)
             return
+        if isinstance(err, NetworkError) and not isinstance(err, BadRequest):
+            # bot.retry already tried (and logged) as hard as it should: an apology would only go
+            # through the same retries again, delaying every other answer and shutdown.
+            log.warning("Telegram could not be reached; the answer to update %s is lost: %s", _update_id(update), err)
+            return
         if isinstance(err, BadRequest):
             log.warning("Telegram refused a request: %s", err, exc_info=err)
         else:
@@ -485,20 +516,63 @@ class Handlers:
                 await context.bot.send_message(chat.id, texts.SOMETHING_WENT_WRONG)
 
 
+def _relative(path: Path) -> Path:
+    """``path`` as the loader shows it: relative to the working directory when inside it."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def _update_id(update: object) -> object:
+    return update.update_id if isinstance(update, Update) else "?"
+
+
 def _main_topics(live: Live) -> list[Brief]:
     """Every brief, topics and events first, then organisations, people and places; file order within a kind."""
     order = {kind: n for n, kind in enumerate(TOPIC_ORDER)}
     return sorted(live.snapshot.briefs, key=lambda b: order.get(b.kind, len(order)))
 
 
+def user_text(text: str | None) -> str:
+    """Text as a user sent it, made safe to search, store and echo.
+
+    JSON can carry a lone UTF-16 surrogate (``"\\ud800"``); Python keeps it in a ``str`` but can
+    encode it neither as UTF-8 nor as UTF-16. Echoed in a reply — or shown weeks later in
+    ``/stats`` — it would make that send fail, every time. It becomes U+FFFD, as any decoder shows
+    it; both are one UTF-16 unit, so Telegram's entity offsets stay valid.
+    """
+    return _SURROGATE.sub("\ufffd", text or "")
+
+
+def arguments(context: Context) -> str:
+    """A command's arguments as one string (``/brief سقوط  الأسد`` → ``سقوط الأسد``), made safe."""
+    return user_text(" ".join(context.args or ()))
+
+
+def searchable(text: str) -> str:
+    """The part of a question that is searched: at most ``MAX_QUERY`` characters, cut at a space."""
+    if len(text) <= MAX_QUERY:
+        return text
+    cut = text[:MAX_QUERY]
+    return cut.rsplit(None, 1)[0] if " " in cut.strip() else cut
+
+
+def entity_text(text: str, entity: MessageEntity) -> str:
+    """The text an entity covers; its offset and length count UTF-16 units, as Telegram counts."""
+    units = text.encode("utf-16-le")
+    return units[2 * entity.offset : 2 * (entity.offset + entity.length)].decode("utf-16-le", "replace")
+
+
 def addressed(message: Message, bot: Bot) -> str | None:
     """In a group, the question put to the bot (mentions of it removed), or ``None`` if not meant for it."""
-    text = message.text or ""
+    text = user_text(message.text)
     reply = message.reply_to_message
     to_bot = reply is not None and reply.from_user is not None and reply.from_user.id == bot.id
     mentioned = False
     me = f"@{bot.username}".lower()
-    for entity, value in message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items():
+    mentions = [e for e in message.entities if e.type in (MessageEntity.MENTION, MessageEntity.TEXT_MENTION)]
+    for entity, value in [(e, entity_text(text, e)) for e in mentions]:
         ours = (
             value.lower() == me
             if entity.type == MessageEntity.MENTION

@@ -366,6 +366,8 @@ def stats(
         f" — لم أجد: {q['not_found']}",
         f"استعلامات السطر (inline): {counters.inline_queries} — الأزرار: {counters.buttons}"
         f" — الأخطاء: {counters.errors}",
+        f"إعادة محاولة الإرسال: {counters.retries} — رسائل ربما تكررت: {counters.possible_duplicates}"
+        f" — تعذّر إرسالها: {counters.undelivered}",
         f"الموجزات: {briefs} — المعلومات: {facts} — الإصدار: {style.code(version)}",
         "",
         style.bold("أكثر ما سُئل ولم أجد له جوابًا:"),

@@ -26,6 +26,11 @@ class Stats:
     inline_queries: int = 0
     buttons: int = 0
     errors: int = 0
+    # Delivery (bot.retry): Bot API calls retried, messages re-sent after Telegram may already have
+    # accepted them (each a possible duplicate), and calls given up on after the retry budget.
+    retries: int = 0
+    possible_duplicates: int = 0
+    undelivered: int = 0
     _missing: Counter[str] = field(default_factory=Counter)
     _wording: dict[str, str] = field(default_factory=dict)
 

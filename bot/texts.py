@@ -87,6 +87,7 @@ NOTHING_RELATED = "لا موضوعات مرتبطة بهذا الموجز."
 SOMETHING_WENT_WRONG = "عذرًا، حدث خطأ أثناء تجهيز الرد. حاول مرة أخرى بعد قليل."
 
 RELOAD_OK = "<b>تم التحديث.</b>\nالموجزات: {briefs} — المعلومات: {facts} — الإصدار: <code>{version}</code>"
+RELOAD_MORE = "… و{count} مشكلة أخرى. لترى القائمة كاملة: ‎python -m bot check"
 RELOAD_FAILED = (
     "<b>لم يُحدَّث شيء:</b> في ملفات الموجزات {count} مشكلة، وما زالت الموجزات السابقة تعمل "
     "(الإصدار <code>{version}</code>).\n\n"

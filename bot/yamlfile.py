@@ -16,6 +16,12 @@ import yaml
 Path_ = tuple[str | int, ...]
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
+# Limits enforced *while* PyYAML composes, before a hostile file can cost much: real brief files
+# have about one node per 55 bytes (2,000 in the largest), so 100,000 is what 5 MB of genuine
+# briefs could hold; briefs nest four levels deep.
+MAX_NODES = 100_000
+MAX_DEPTH = 32
+ALIASES = "YAML anchors and aliases (&, *) are not allowed in briefs"
 
 
 class YamlError(Exception):
@@ -44,42 +50,71 @@ class Document:
         return 1
 
 
-def parse(text: str, max_nodes: int = 1_000_000) -> Document:
-    """Parse one YAML document; raise ``YamlError`` on syntax errors, aliases or tags.
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing too many or too deeply nested nodes as it composes them.
+
+    ``yaml.compose`` builds the whole node graph before anything can inspect it, so checking
+    afterwards is too late: a 5 MB file of one-letter list items is 2.4 million nodes (about
+    1.5 GB and minutes of CPU), and a few hundred levels of nesting overflow Python's stack
+    (``RecursionError``, which is not a YAML error and escaped every handler).
+    """
+
+    def __init__(self, stream: str, max_nodes: int, max_depth: int) -> None:
+        super().__init__(stream)
+        self.nodes_left = max_nodes
+        self.depth_left = max_depth
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+        self.nodes_left -= 1
+        self.depth_left -= 1
+        try:
+            if self.nodes_left < 0:
+                raise YamlError(mark.line + 1, "file has too many YAML nodes")
+            if self.depth_left < 0:
+                raise YamlError(mark.line + 1, "YAML nested too deeply")
+            if self.check_event(yaml.AliasEvent):
+                raise YamlError(mark.line + 1, ALIASES)  # at the alias itself, before any expansion
+            return super().compose_node(parent, index)
+        finally:
+            self.depth_left += 1
+
+
+def parse(text: str, max_nodes: int | None = None) -> Document:
+    """Parse one YAML document; raise ``YamlError`` on syntax errors, aliases, tags or excessive size.
 
     Duplicate keys do not stop parsing: they are collected in ``Document.problems`` so that
     every one of them is reported at once.
     """
+    loader = _BoundedLoader(text, MAX_NODES if max_nodes is None else max_nodes, MAX_DEPTH)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         raise YamlError(line, f"invalid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise YamlError(1, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
     doc = Document(data=None, lines={(): 1})
     if root is None:
         return doc
-    builder = _Builder(doc, max_nodes)
+    builder = _Builder(doc)
     doc.data = builder.build(root, ())
     return doc
 
 
 class _Builder:
-    def __init__(self, doc: Document, max_nodes: int) -> None:
+    def __init__(self, doc: Document) -> None:
         self.doc = doc
-        self.seen: set[int] = set()
-        self.budget = max_nodes
+        self.seen: set[int] = set()  # aliases are refused while composing; this is a second guard
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         line = node.start_mark.line + 1
         if id(node) in self.seen:
-            raise YamlError(line, "YAML anchors and aliases (&, *) are not allowed in briefs")
+            raise YamlError(line, ALIASES)
         self.seen.add(id(node))
-        self.budget -= 1
-        if self.budget < 0:
-            raise YamlError(line, "file has too many YAML nodes")
         if isinstance(node, yaml.ScalarNode):
             if node.tag.startswith("!"):
                 raise YamlError(line, f"YAML tag {node.tag} is not allowed")

@@ -1,10 +1,14 @@
-"""Shared fixtures: the real seeds, the fixture briefs and the shipped synonyms."""
+"""Shared fixtures: the real seeds, the fixture briefs and the shipped synonyms; the hypothesis profiles."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.engine import Engine
 
@@ -12,6 +16,25 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 FIXTURE_BRIEFS = ROOT / "tests" / "fixtures" / "briefs"
 SYNONYMS = ROOT / "config" / "synonyms.yaml"
+
+# Property tests drive the real bot over HTTP (milliseconds per example), sharing one bot per test.
+# "default" keeps `make test` fast and repeatable (the same examples every run, nothing stored);
+# HYPOTHESIS_PROFILE=thorough explores far more, with fresh random examples each run.
+_SHARED = {
+    "deadline": None,  # an example's time is the bot's and the loop's, not a property of the input
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+settings.register_profile("default", max_examples=25, derandomize=True, database=None, **_SHARED)
+settings.register_profile("thorough", max_examples=1000, **_SHARED)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+# httpcore tries `import sniffio` on every request and falls back to asyncio when it is missing (it
+# is not a dependency here). A failed import is not cached, and under pytest each one also runs
+# the assertion-rewriting import hook: ~0.2 ms a request, seconds in the load tests. Recording
+# the module as absent makes the same import fail at once; behaviour is unchanged.
+if importlib.util.find_spec("sniffio") is None:
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,12 @@ itself, answering a query twice, replying to unknown messages, writing to unknow
 users who blocked the bot. Rejections are 400/403 with Telegram's error JSON, and are kept in
 ``rejected`` so tests can assert there were none.
 
-All calls go through ``FakeBotAPI.dispatch``; fault injection (issue 6) belongs there.
+All calls go through ``FakeBotAPI.dispatch``, which is also where faults are injected
+(``inject``): per method, an HTTP error (500, 502, 429 with ``retry_after``), a dropped
+connection, a malformed body, or a response held until the client gives up — each either
+before the method runs (Telegram did nothing) or after (Telegram acted, but the bot never
+hears so). ``hold``/``release`` park calls until a test lets them through, to make "in flight"
+exact rather than a matter of timing.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ import itertools
 import json
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 TEXT_LIMIT = 4096
@@ -93,6 +99,14 @@ _MENTION = re.compile(r"@[A-Za-z0-9_]{5,32}")
 _PARAM = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
+def _json(payload: dict[str, Any]) -> bytes:
+    """JSON as Telegram sends it: UTF-8, or ``\\u`` escapes where a string holds a lone surrogate."""
+    try:
+        return json.dumps(payload, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(payload).encode()
+
+
 class ApiError(Exception):
     """A Bot API error: HTTP status plus Telegram's description."""
 
@@ -108,7 +122,8 @@ def bad(description: str) -> ApiError:
 
 
 def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    """Length in UTF-16 units, as Telegram counts; a lone surrogate (JSON can carry one) counts as one."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def utf16_offset(text: str, index: int) -> int:
@@ -204,20 +219,93 @@ def check_markup(markup: Any) -> dict[str, Any] | None:
     return markup
 
 
+FaultKind = Literal["status", "drop", "malformed", "slow"]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What goes wrong with one request.
+
+    ``status``: an HTTP error with Telegram's JSON (``retry_after`` for 429). ``drop``: the
+    connection is closed without a response. ``malformed``: a body that is not JSON, with
+    ``status`` (200: a garbled success; 502: a proxy's HTML error page). ``slow``: no response
+    until the client gives up (its read timeout) and closes the connection. ``after``: Telegram
+    carried the method out before the fault hit its response — the ambiguous case for the bot.
+    """
+
+    kind: FaultKind
+    status: int = 500
+    retry_after: int | None = None
+    after: bool = False
+
+    def describe(self) -> str:
+        when = "after the method ran" if self.after else "before the method ran"
+        what = {
+            "status": f"HTTP {self.status}" + (f" retry_after={self.retry_after}" if self.retry_after else ""),
+            "drop": "dropped connection",
+            "malformed": f"malformed body (HTTP {self.status})",
+            "slow": "no response until the client gave up",
+        }[self.kind]
+        return f"injected fault: {what}, {when}"
+
+    def response(self) -> tuple[int, bytes]:
+        """The HTTP status and body the client receives (for ``status`` and ``malformed``)."""
+        if self.kind == "malformed":
+            if self.status == 200:
+                return 200, b'{"ok": true, "result": {"message_id": 1, "te'  # cut off mid-body
+            return self.status, b"<html><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>"
+        description = _DESCRIPTIONS.get(self.status, "Server Error").format(self.retry_after)
+        body: dict[str, Any] = {"ok": False, "error_code": self.status, "description": description}
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return self.status, json.dumps(body).encode()
+
+
+_DESCRIPTIONS = {
+    429: "Too Many Requests: retry after {}",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+HTTP_500 = Fault("status", 500)
+HTTP_502 = Fault("status", 502)
+DROP = Fault("drop")
+MALFORMED = Fault("malformed", 200)
+PROXY_PAGE = Fault("malformed", 502)
+SLOW = Fault("slow", after=True)  # Telegram acted, but its response came too late: the ambiguous case
+SLOW_LOST = Fault("slow")  # the request itself was lost on the way
+
+
+def too_many_requests(retry_after: int = 1) -> Fault:
+    return Fault("status", 429, retry_after=retry_after)
+
+
 @dataclass
 class Call:
-    """One recorded request: the method, its decoded parameters, and what the server answered."""
+    """One recorded request: the method, its decoded parameters, and what the server answered.
+
+    ``status`` is what the method did: 200 when Telegram carried it out (even if an injected
+    ``fault`` then kept the response from the bot), else the error status, or 0 when a fault
+    stopped it before it ran.
+    """
 
     method: str
     params: dict[str, Any]
     status: int = 200
     result: Any = None
     error: str | None = None
+    fault: Fault | None = None
     at: float = field(default_factory=time.monotonic)
 
     @property
     def ok(self) -> bool:
+        """Telegram carried the call out (a sent message exists), whether or not the bot heard back."""
         return self.status == 200
+
+
+class _Hangup(Exception):
+    """Close the connection without answering (a dropped connection, or a client that gave up)."""
 
 
 @dataclass
@@ -276,6 +364,15 @@ class FakeBotAPI:
         self._notifications: set[asyncio.Task[None]] = set()
         self.long_polling = asyncio.Event()  # set while a getUpdates request waits for updates
         self.port = 0
+        # Fault injection and in-flight control (see ``inject`` and ``hold``).
+        self.faulted: list[Call] = []
+        self._faults: dict[str, deque[Fault]] = {}
+        self._gates: dict[str, asyncio.Event] = {}
+        self.parked = 0  # calls waiting at a gate right now
+        # Observation: every call is passed to each listener; ``record=False`` keeps memory flat in long runs.
+        self.listeners: list[Callable[[Call], None]] = []
+        self.record = True
+        self.confirmed = 0  # getUpdates offset: every update below it has been confirmed by the bot
 
     # -- lifecycle --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -319,11 +416,26 @@ class FakeBotAPI:
                     name, _, value = raw.decode("latin-1").partition(":")
                     headers[name.strip().lower()] = value.strip()
                 body = await self._read_body(reader, headers)
-                status, payload = await self._route(verb, target, headers, body)
-                data = json.dumps(payload, ensure_ascii=False).encode()
-                reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
+                try:
+                    status, data = await self._route(verb, target, headers, body)
+                except _Hangup as hangup:
+                    if "slow" in hangup.args:  # keep the client waiting until it gives up and closes
+                        while await reader.read(65536):
+                            pass
+                    break
+                reason = {
+                    200: "OK",
+                    400: "Bad Request",
+                    401: "Unauthorized",
+                    403: "Forbidden",
+                    404: "Not Found",
+                    429: "Too Many Requests",
+                    500: "Internal Server Error",
+                    502: "Bad Gateway",
+                }
+                kind = "text/html" if data.startswith(b"<") else "application/json"
                 writer.write(
-                    f"HTTP/1.1 {status} {reason.get(status, 'Error')}\r\nContent-Type: application/json\r\n"
+                    f"HTTP/1.1 {status} {reason.get(status, 'Error')}\r\nContent-Type: {kind}\r\n"
                     f"Content-Length: {len(data)}\r\nConnection: keep-alive\r\n\r\n".encode()
                     + data
                 )
@@ -352,22 +464,27 @@ class FakeBotAPI:
         length = int(headers.get("content-length") or 0)
         return await reader.readexactly(length) if length else b""
 
-    async def _route(self, verb: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+    async def _route(self, verb: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+        """The HTTP status and body for one request; raises ``_Hangup`` when a fault says not to answer."""
         url = urlsplit(target)
         m = re.fullmatch(r"/bot([^/]+)/([A-Za-z]+)", url.path)
         if not m:
-            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+            return 404, _json({"ok": False, "error_code": 404, "description": "Not Found"})
         if m.group(1) != self.token:
-            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            return 401, _json({"ok": False, "error_code": 401, "description": "Unauthorized"})
         method = m.group(2)
         try:
             params = self._params(url.query, headers.get("content-type", ""), body)
         except ApiError as exc:
-            return exc.status, {"ok": False, "error_code": exc.status, "description": exc.description}
+            return exc.status, _json({"ok": False, "error_code": exc.status, "description": exc.description})
         call = await self.dispatch(method, params)
+        if call.fault is not None:
+            if call.fault.kind in ("drop", "slow"):
+                raise _Hangup(call.fault.kind)
+            return call.fault.response()
         if call.ok:
-            return 200, {"ok": True, "result": call.result}
-        return call.status, {"ok": False, "error_code": call.status, "description": call.error}
+            return 200, _json({"ok": True, "result": call.result})
+        return call.status, _json({"ok": False, "error_code": call.status, "description": call.error})
 
     @staticmethod
     def _params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
@@ -402,23 +519,80 @@ class FakeBotAPI:
             out[key] = value
         return out
 
+    # -- faults and in-flight control -------------------------------------------------------------
+    def inject(self, method: str, fault: Fault, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``method`` (e.g. ``sendMessage``) fail with ``fault``."""
+        self._faults.setdefault(method.lower(), deque()).extend([fault] * times)
+
+    def pending_faults(self, method: str | None = None) -> int:
+        """Faults injected but not yet hit (for ``method``, or for all methods)."""
+        if method is not None:
+            return len(self._faults.get(method.lower(), ()))
+        return sum(len(q) for q in self._faults.values())
+
+    def hold(self, *methods: str) -> None:
+        """Park calls of ``methods`` before they run, until ``release``: requests provably in flight."""
+        for method in methods:
+            self._gates.setdefault(method.lower(), asyncio.Event())
+
+    def release(self, *methods: str) -> None:
+        """Let parked calls of ``methods`` (all held methods when none are named) through, and stop holding."""
+        for method in [m.lower() for m in methods] or list(self._gates):
+            gate = self._gates.pop(method, None)
+            if gate is not None:
+                gate.set()
+
+    async def wait_parked(self, count: int, timeout: float = 10.0) -> None:
+        """Wait until at least ``count`` calls are parked at a gate."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self.parked >= count), timeout)
+
+    async def _park(self, method: str) -> None:
+        gate = self._gates.get(method.lower())
+        if gate is None:
+            return
+        async with self._changed:
+            self.parked += 1
+            self._changed.notify_all()
+        try:
+            await gate.wait()
+        finally:
+            self.parked -= 1
+
     # -- API --------------------------------------------------------------------------------------
     async def dispatch(self, method: str, params: dict[str, Any]) -> Call:
-        """Run one API method and record it (also when Telegram would have refused it)."""
+        """Run one API method and record it (also when Telegram would have refused it).
+
+        An injected fault is taken here, in call order: before the method runs (Telegram did
+        nothing) or after (it acted; only the response is lost or garbled). Faulted calls are
+        kept in ``faulted``, never in ``rejected``, which is for what Telegram would refuse.
+        """
+        await self._park(method)
         call = Call(method, params)
-        handler: Callable[[dict[str, Any]], Any] | None = getattr(self, f"_api_{method.lower()}", None)
-        try:
-            if handler is None:
-                raise ApiError(404, "Not Found")
-            result = handler(params)
-            call.result = await result if asyncio.iscoroutine(result) else result
-        except ApiError as exc:
-            call.status, call.error = exc.status, exc.description
-            if method.lower() != "getupdates":
-                self.rejected.append(call)
-        if method.lower() != "getupdates" or call.result:
+        queue = self._faults.get(method.lower())
+        fault = queue.popleft() if queue else None
+        if fault is not None and not fault.after:
+            call.status, call.error, call.fault = 0, fault.describe(), fault
+        else:
+            handler: Callable[[dict[str, Any]], Any] | None = getattr(self, f"_api_{method.lower()}", None)
+            try:
+                if handler is None:
+                    raise ApiError(404, "Not Found")
+                result = handler(params)
+                call.result = await result if asyncio.iscoroutine(result) else result
+            except ApiError as exc:
+                call.status, call.error = exc.status, exc.description
+                if method.lower() != "getupdates":
+                    self.rejected.append(call)
+            call.fault = fault
+        if fault is not None:
+            self.faulted.append(call)
+        for listener in self.listeners:
+            listener(call)
+        if method.lower() != "getupdates" or call.result or fault is not None:
             async with self._changed:
-                self.calls.append(call)
+                if self.record:
+                    self.calls.append(call)
                 self._changed.notify_all()
         return call
 
@@ -463,6 +637,7 @@ class FakeBotAPI:
             self._allowed_updates = params["allowed_updates"] or None
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            self.confirmed = max(self.confirmed, offset)
 
         def ready() -> list[dict[str, Any]]:
             wanted = self._allowed_updates
@@ -494,6 +669,8 @@ class FakeBotAPI:
 
     def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params)
+        if not self.record:  # long runs: keep only the chats' last messages (what buttons can point at)
+            self._forget_old_messages()
         plain = check_text(params.get("text"), params.get("parse_mode"))
         markup = check_markup(params.get("reply_markup"))
         reply = params.get("reply_parameters")
@@ -575,6 +752,11 @@ class FakeBotAPI:
         return True
 
     # -- state helpers ----------------------------------------------------------------------------
+    def _forget_old_messages(self, keep: int = 20_000) -> None:
+        if len(self.messages) > keep:
+            for key in list(self.messages)[: len(self.messages) - keep // 2]:
+                del self.messages[key]
+
     def _new_message(self, chat: Chat, sender: User, text: str) -> dict[str, Any]:
         counter = self._message_ids.setdefault(chat.id, itertools.count(1))
         message: dict[str, Any] = {

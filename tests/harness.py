@@ -14,7 +14,7 @@ import functools
 import json
 import ssl
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +25,10 @@ import pytest
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
-from bot.app import ALLOWED_UPDATES, App, build_application
+from bot.app import ALLOWED_UPDATES, READ_TIMEOUT, App, build_application
 from bot.engine import Engine
+from bot.handlers import Handlers
+from bot.retry import RetryPolicy
 from bot.settings import Settings
 from bot.stats import Stats
 from tests.fakebotapi import Call, Chat, FakeBotAPI, User
@@ -40,6 +42,9 @@ ADMIN_CHAT = Chat(ADMIN.id, "private", first_name=ADMIN.first_name)
 GROUP = Chat(-1001234567890, "supergroup", title="غرفة الأخبار")
 TIMEOUT = 10.0  # seconds; only reached when something is broken
 HANDLED_GROUP = 10_000
+# The production policy with millisecond waits: tests exercise every retry without waiting for real backoff.
+FAST_RETRY = RetryPolicy(first_delay=0.001, max_delay=0.005)
+POLL_TIMEOUT = 10  # seconds a getUpdates request waits for updates (PTB's run_polling default)
 
 ENV_VARS = (
     "TELEGRAM_BOT_TOKEN",
@@ -161,11 +166,31 @@ class TestBot:
         assert self.fake.me.username
         return self.fake.me.username
 
+    @property
+    def handlers(self) -> Handlers:
+        handlers: Handlers = self.app.bot_data["handlers"]
+        return handlers
+
+    @property
+    def stats(self) -> Stats:
+        return self.handlers.stats
+
     async def send(self, update: dict[str, Any]) -> Exchange:
         mark = len(self.fake.calls)
         uid = self.fake.push(update)
-        await asyncio.wait_for(self._handled[uid].wait(), TIMEOUT)
+        await self.handled(uid)
         return Exchange(uid, self.fake.calls[mark:])
+
+    async def handled(self, uid: int, timeout: float = TIMEOUT) -> None:
+        """Wait until the bot has finished handling update ``uid`` (its error handler included)."""
+        await asyncio.wait_for(self._handled[uid].wait(), timeout)
+        del self._handled[uid]
+
+    async def send_all(self, updates: Iterable[dict[str, Any]], timeout: float = TIMEOUT) -> list[int]:
+        """Push many updates at once (the bot handles them concurrently); wait until every one is handled."""
+        uids = [self.fake.push(update) for update in updates]
+        await asyncio.wait_for(asyncio.gather(*(self.handled(uid, timeout) for uid in uids)), timeout)
+        return uids
 
     async def send_text(
         self, text: str, chat: Chat = PRIVATE, user: User = USER, reply_to: dict[str, Any] | None = None
@@ -205,10 +230,23 @@ class TestBot:
 
 @asynccontextmanager
 async def running_bot(
-    engine: Engine, *, admins: frozenset[int] = frozenset({ADMIN.id}), rate_limit: bool = True
+    engine: Engine,
+    *,
+    admins: frozenset[int] = frozenset({ADMIN.id}),
+    rate_limit: bool = True,
+    retry: RetryPolicy = FAST_RETRY,
+    read_timeout: float = READ_TIMEOUT,
+    poll_timeout: int = POLL_TIMEOUT,
+    before_start: Callable[[FakeBotAPI], None] | None = None,
 ) -> AsyncIterator[TestBot]:
-    """The real Application, polling a fresh fake server; stopped (and checked) on exit."""
+    """The real Application, polling a fresh fake server; stopped (and checked) on exit.
+
+    ``before_start`` may prepare the server (e.g. inject faults into ``getMe`` or ``setMyCommands``)
+    before the bot makes its first call.
+    """
     async with FakeBotAPI(TOKEN) as fake:
+        if before_start is not None:
+            before_start(fake)
         settings = Settings(
             telegram_bot_token=TOKEN,
             telegram_api_base_url=fake.base_url,
@@ -217,7 +255,7 @@ async def running_bot(
             briefs_dir=engine.briefs_dir,
             webhook_url=None,
         )
-        app = build_application(settings, engine, Stats())
+        app = build_application(settings, engine, Stats(), retry=retry, read_timeout=read_timeout)
         bot = TestBot(fake, app)
         app.add_handler(TypeHandler(Update, bot._mark_handled), group=HANDLED_GROUP)
         await app.initialize()
@@ -225,7 +263,7 @@ async def running_bot(
             if app.post_init:  # run_polling calls it between initialize() and start_polling()
                 await app.post_init(app)
             assert app.updater is not None
-            await app.updater.start_polling(poll_interval=0, allowed_updates=ALLOWED_UPDATES)
+            await app.updater.start_polling(poll_interval=0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
             await app.start()
             yield bot
         finally:
