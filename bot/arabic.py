@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Characters writers add or omit freely: harakat, superscript alef, Quranic marks, tatweel.
 _STRIP = (
@@ -114,6 +115,7 @@ def content_tokens(tokens: Iterable[str]) -> list[str]:
     return [t for t in tokens if t not in STOPWORDS and not (t[:1] in "وفش" and t[1:] in STOPWORDS)]
 
 
+@lru_cache(maxsize=65536)
 def stem(token: str) -> str:
     """Strip at most one clitic prefix and one suffix, never below three letters; digits untouched."""
     if token.isdigit() or not _is_arabic(token):

@@ -10,6 +10,7 @@ fallback: a minimum score and a minimum gap to the runner-up.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -246,7 +247,7 @@ class Index:
             for i, w in credit.items():
                 coverage[i] += t.credit
                 placed[i] += t.credit * w
-        first = sorted(coverage, key=lambda i: -(0.6 * coverage[i] + 0.4 * placed[i]))[:RERANK]
+        first = heapq.nlargest(RERANK, coverage, key=lambda i: 0.6 * coverage[i] + 0.4 * placed[i])
         # Stage 2, for the few best: how much of the question one unit (the name, or a single
         # fact) explains on its own — a question answered in one place beats scattered mentions.
         scored: list[tuple[float, int]] = []

@@ -20,6 +20,7 @@ class Synonyms:
 
     phrases: dict[tuple[str, ...], str]
     longest: int
+    starts: frozenset[str] = frozenset()  # first words of all phrases: most tokens start none
 
     @classmethod
     def from_groups(cls, groups: Iterable[Sequence[str]]) -> Synonyms:
@@ -29,7 +30,7 @@ class Synonyms:
                 toks = tuple(tokenize(normalize(spelling)))
                 if toks:
                     phrases.setdefault(toks, f"~{n}")
-        return cls(phrases, max((len(p) for p in phrases), default=0))
+        return cls(phrases, max((len(p) for p in phrases), default=0), frozenset(p[0] for p in phrases))
 
     @classmethod
     def load(cls, path: Path) -> Synonyms:
@@ -47,6 +48,9 @@ class Synonyms:
         out = []
         i = 0
         while i < len(tokens):
+            if tokens[i] not in self.starts:
+                i += 1
+                continue
             for size in range(min(self.longest, len(tokens) - i), 0, -1):
                 key = self.phrases.get(tuple(tokens[i : i + size]))
                 if key:
