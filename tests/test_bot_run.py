@@ -9,6 +9,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -26,6 +27,11 @@ from tests.harness import PRIVATE, TIMEOUT, TOKEN, USER, isolate_env
 PROCESS_TIMEOUT = 60.0  # a cold interpreter imports PTB and builds the index; only reached if broken
 
 
+async def launch(**kwargs: Any) -> asyncio.subprocess.Process:
+    """``python -m bot run`` from the repository root, as an operator starts it."""
+    return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=ROOT, **kwargs)
+
+
 def bot_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_", "WEBHOOK_"))}
     env.update(BRIEFS_DIR=str(FIXTURE_BRIEFS), BOT_CONFIG_FILE="/nonexistent/bot.yaml", PYTHONUNBUFFERED="1")
@@ -35,12 +41,7 @@ def bot_env(**extra: str) -> dict[str, str]:
 
 async def test_python_m_bot_run_answers_reloads_on_sighup_and_stops_on_sigterm() -> None:
     async with FakeBotAPI(TOKEN) as fake:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=ROOT,
+        proc = await launch(
             env=bot_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url, LOG_LEVEL="DEBUG"),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -121,12 +122,7 @@ def test_invalid_settings_are_reported_without_echoing_secrets(
 async def test_a_rejected_token_is_reported_without_printing_it() -> None:
     wrong = "111111111:" + "W" * 35
     async with FakeBotAPI(TOKEN) as fake:  # knows only TOKEN: answers 401 to anything else
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=ROOT,
+        proc = await launch(
             env=bot_env(TELEGRAM_BOT_TOKEN=wrong, TELEGRAM_API_BASE_URL=fake.base_url, LOG_LEVEL="DEBUG"),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,

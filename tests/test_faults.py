@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,7 +24,6 @@ from telegram.error import NetworkError, TimedOut
 from bot import retry
 from bot.engine import Engine
 from bot.retry import Kind, RetryPolicy
-from tests.conftest import ROOT
 from tests.fakebotapi import (
     DROP,
     HTTP_500,
@@ -42,7 +40,7 @@ from tests.fakebotapi import (
     too_many_requests,
 )
 from tests.harness import FAST_RETRY, PRIVATE, TIMEOUT, TOKEN, USER, TestBot, isolate_env, running_bot
-from tests.test_bot_run import PROCESS_TIMEOUT, bot_env
+from tests.test_bot_run import PROCESS_TIMEOUT, bot_env, launch
 
 QUESTION = "متى سقط نظام الأسد؟"
 ANSWER = "سقوط نظام الأسد"
@@ -329,12 +327,7 @@ async def test_shutdown_answers_every_fetched_update_then_exits_cleanly(sig: sig
     """
     async with FakeBotAPI(TOKEN) as fake:
         fake.hold("sendMessage")
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=ROOT,
+        proc = await launch(
             env=bot_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url, BOT_RATE_LIMIT="off"),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,

@@ -9,7 +9,6 @@ import asyncio
 import logging
 import shutil
 import signal
-import sys
 import traceback
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -48,7 +47,7 @@ from tests.harness import (
     readable,
     running_bot,
 )
-from tests.test_bot_run import PROCESS_TIMEOUT, bot_env, free_port
+from tests.test_bot_run import PROCESS_TIMEOUT, bot_env, free_port, launch
 
 SECRET = TOKEN.split(":")[1]  # the part that matters; also catches the token URL-encoded (":" → "%3A")
 ADMIN_COMMANDS = [("reload", ""), ("stats", ""), ("why", "متى سقط الأسد")]
@@ -246,12 +245,7 @@ async def test_the_token_never_appears_in_the_output_of_a_failing_run() -> None:
         fake.inject("getUpdates", DROP)
         fake.inject("sendMessage", HTTP_500)
         fake.inject("sendMessage", MALFORMED)
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=ROOT,
+        proc = await launch(
             env=bot_env(
                 TELEGRAM_BOT_TOKEN=TOKEN,
                 TELEGRAM_API_BASE_URL=fake.base_url,
