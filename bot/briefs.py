@@ -10,6 +10,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -67,9 +68,13 @@ class Snapshot:
         return {sid: counts.get(sid, 0) for sid in self.sources}
 
     def dated_facts(self) -> list[tuple[Brief, Fact]]:
-        """Every fact with a date, oldest first: the chronology."""
+        """Every fact with a date, oldest first: the chronology (sorted once per snapshot)."""
+        return list(self._chronology)
+
+    @cached_property
+    def _chronology(self) -> tuple[tuple[Brief, Fact], ...]:
         dated = [(b, f) for b in self.briefs for f in b.facts if f.date]
-        return sorted(dated, key=lambda bf: (bf[1].date or "", bf[0].id))
+        return tuple(sorted(dated, key=lambda bf: (bf[1].date or "", bf[0].id)))
 
 
 def load(briefs_dir: Path, seeds_dir: Path) -> Snapshot:

@@ -14,7 +14,7 @@ import heapq
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -228,8 +228,12 @@ class Index:
         )
         return tuple(k for k, _, _ in found)
 
-    def search(self, query: str, limit: int = 5) -> Result:
-        """Rank briefs for a question and decide whether the best one answers it."""
+    def search(self, query: str, limit: int = 5, kinds: Collection[str] | None = None) -> Result:
+        """Rank briefs for a question and decide whether the best one answers it.
+
+        ``kinds`` keeps only briefs of those kinds (``/who``: people, organisations, places)
+        before deciding, so the same score, gap and coverage rules apply among them.
+        """
         norm, terms = self.terms(query)
         total = sum(t.weight for t in terms)
         if not terms or total == 0:
@@ -256,6 +260,8 @@ class Index:
             score = (S_COVERAGE * coverage[i] + S_PLACE * placed[i] + S_UNIT * unit) / total
             score += S_NAME * self._name_match(i, terms, total)
             scored.append((score, i))
+        if kinds is not None:
+            scored = [(score, i) for score, i in scored if self.briefs[i].kind in kinds]
         scored.sort(key=lambda si: (-si[0], si[1]))
         tokens = tokenize(norm)
         wants_date = any(w in _WHEN for w in tokens)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
+import shutil
 from pathlib import Path
 
 import pytest
@@ -29,15 +28,15 @@ settings.register_profile("thorough", max_examples=1000, **_SHARED)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
-# httpcore tries `import sniffio` on every request and falls back to asyncio when it is missing (it
-# is not a dependency here). A failed import is not cached, and under pytest each one also runs
-# the assertion-rewriting import hook: ~0.2 ms a request, seconds in the load tests. Recording
-# the module as absent makes the same import fail at once; behaviour is unchanged.
-if importlib.util.find_spec("sniffio") is None:
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
-
-
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     """An engine over the small fixture brief set (independent of the shipped briefs)."""
     return Engine(FIXTURE_BRIEFS, SEEDS, SYNONYMS)
+
+
+@pytest.fixture
+def briefs_dir(tmp_path: Path) -> Path:
+    """A private copy of the fixture briefs, which a test may edit and then reload."""
+    folder = tmp_path / "briefs"
+    shutil.copytree(FIXTURE_BRIEFS, folder)
+    return folder

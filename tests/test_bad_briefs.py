@@ -112,13 +112,6 @@ BAD = [
 
 
 @pytest.fixture
-def briefs_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "briefs"
-    shutil.copytree(FIXTURE_BRIEFS, folder)
-    return folder
-
-
-@pytest.fixture
 def small_node_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A node limit of 10,000 instead of 100,000, so the flood is refused ten times sooner.
 

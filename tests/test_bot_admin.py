@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,17 +10,10 @@ import pytest
 
 from bot import texts
 from bot.engine import Engine
-from tests.conftest import FIXTURE_BRIEFS, SEEDS, SYNONYMS
+from tests.conftest import SEEDS, SYNONYMS
 from tests.harness import ADMIN, ADMIN_CHAT, GROUP, PRIVATE, STRANGER, TOKEN, USER, TestBot, isolate_env, running_bot
 
 NOT_FOUND_QUESTION = "ما هي أفضل وصفة للكبسة؟"
-
-
-@pytest.fixture
-def briefs_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "briefs"
-    shutil.copytree(FIXTURE_BRIEFS, folder)
-    return folder
 
 
 @pytest.fixture

@@ -8,6 +8,9 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot import cli
-from bot.app import ALLOWED_UPDATES, build_application, webhook_options
+from bot.app import ALLOWED_UPDATES, App, build_application, webhook_options
 from bot.engine import Engine
 from bot.settings import Settings
 from tests.conftest import FIXTURE_BRIEFS, ROOT
@@ -139,52 +142,68 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass
+class Webhook:
+    """A bot serving a webhook on loopback, and an event set when any update reaches its handlers."""
+
+    app: App
+    settings: Settings
+    port: int
+    handled: asyncio.Event
+
+
+@asynccontextmanager
+async def serving_webhook(engine: Engine, fake: FakeBotAPI, secret: str) -> AsyncIterator[Webhook]:
+    """The real Application in webhook mode (``start_webhook``, as ``run_webhook`` does), stopped after."""
+    port = free_port()
+    settings = Settings(
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=fake.base_url,
+        webhook_url="https://bot.example.org/mojaz/hook",
+        webhook_listen="127.0.0.1",
+        webhook_port=port,
+        webhook_secret=secret,
+        briefs_dir=Path(engine.briefs_dir),
+    )
+    app = build_application(settings, engine)
+    handled = asyncio.Event()
+
+    async def mark(update: Update, context: object) -> None:
+        handled.set()
+
+    app.add_handler(TypeHandler(Update, mark), group=10_000)
+    await app.initialize()
+    assert app.updater is not None
+    try:
+        await app.updater.start_webhook(**webhook_options(settings), allowed_updates=ALLOWED_UPDATES)
+        await app.start()
+        yield Webhook(app, settings, port, handled)
+    finally:
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+
 async def test_webhook_mode_accepts_only_requests_with_the_secret_header(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     isolate_env(monkeypatch)
-    async with FakeBotAPI(TOKEN) as fake:
-        port = free_port()
-        settings = Settings(
-            telegram_bot_token=TOKEN,
-            telegram_api_base_url=fake.base_url,
-            webhook_url="https://bot.example.org/mojaz/hook",
-            webhook_listen="127.0.0.1",
-            webhook_port=port,
-            webhook_secret="s3cret-Header_value",
-            briefs_dir=Path(engine.briefs_dir),
-        )
-        app = build_application(settings, engine)
-        handled = asyncio.Event()
+    async with FakeBotAPI(TOKEN) as fake, serving_webhook(engine, fake, "s3cret-Header_value") as hook:
+        assert fake.webhook["url"] == hook.settings.webhook_url
+        assert fake.webhook["secret_token"] == "s3cret-Header_value"
 
-        async def mark(update: Update, context: object) -> None:
-            handled.set()
-
-        app.add_handler(TypeHandler(Update, mark), group=10_000)
-        await app.initialize()
-        assert app.updater is not None
-        try:
-            await app.updater.start_webhook(**webhook_options(settings), allowed_updates=ALLOWED_UPDATES)
-            await app.start()
-            assert fake.webhook["url"] == settings.webhook_url
-            assert fake.webhook["secret_token"] == "s3cret-Header_value"
-
-            update = {"update_id": 1, "message": fake.user_message(PRIVATE, USER, "متى سقط نظام الأسد؟")}
-            url = f"http://127.0.0.1:{port}/mojaz/hook"
-            async with httpx.AsyncClient() as client:
-                missing = await client.post(url, json=update)
-                wrong = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
-                assert (missing.status_code, wrong.status_code) == (403, 403)
-                assert not handled.is_set()
-                right = await client.post(
-                    url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Header_value"}
-                )
-                assert right.status_code == 200
-            answer = await fake.wait_for(lambda c: c.method == "sendMessage", TIMEOUT)
-            assert answer.result["text"].startswith("سقوط نظام الأسد")
-        finally:
-            if app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            await app.shutdown()
+        update = {"update_id": 1, "message": fake.user_message(PRIVATE, USER, "متى سقط نظام الأسد؟")}
+        url = f"http://127.0.0.1:{hook.port}/mojaz/hook"
+        async with httpx.AsyncClient() as client:
+            missing = await client.post(url, json=update)
+            wrong = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
+            assert (missing.status_code, wrong.status_code) == (403, 403)
+            assert not hook.handled.is_set()
+            right = await client.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Header_value"}
+            )
+            assert right.status_code == 200
+        answer = await fake.wait_for(lambda c: c.method == "sendMessage", TIMEOUT)
+        assert answer.result["text"].startswith("سقوط نظام الأسد")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 import signal
 import traceback
 from collections.abc import AsyncIterator
@@ -16,14 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
-from telegram import Update
-from telegram.ext import ContextTypes, TypeHandler
+from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.app import ALLOWED_UPDATES, build_application, webhook_options
 from bot.engine import Engine
-from bot.settings import Settings
-from tests.conftest import FIXTURE_BRIEFS, ROOT, SEEDS, SYNONYMS
+from tests.conftest import ROOT, SEEDS, SYNONYMS
 from tests.fakebotapi import (
     DROP,
     HTTP_500,
@@ -47,19 +43,12 @@ from tests.harness import (
     readable,
     running_bot,
 )
-from tests.test_bot_run import PROCESS_TIMEOUT, bot_env, free_port, launch
+from tests.test_bot_run import PROCESS_TIMEOUT, bot_env, launch, serving_webhook
 
 SECRET = TOKEN.split(":")[1]  # the part that matters; also catches the token URL-encoded (":" → "%3A")
 ADMIN_COMMANDS = [("reload", ""), ("stats", ""), ("why", "متى سقط الأسد")]
 # The sender Telegram shows for a group admin who posts anonymously, as the group.
 ANONYMOUS_ADMIN = User(1087968824, "Group", "GroupAnonymousBot", is_bot=True)
-
-
-@pytest.fixture
-def briefs_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "briefs"
-    shutil.copytree(FIXTURE_BRIEFS, folder)
-    return folder
 
 
 @pytest.fixture
@@ -316,42 +305,16 @@ async def test_the_webhook_answers_only_requests_with_the_secret(
 ) -> None:
     isolate_env(monkeypatch)
     caplog.set_level(logging.DEBUG)
-    async with FakeBotAPI(TOKEN) as fake:
-        port = free_port()
-        settings = Settings(
-            telegram_bot_token=TOKEN,
-            telegram_api_base_url=fake.base_url,
-            webhook_url="https://bot.example.org/mojaz/hook",
-            webhook_port=port,
-            webhook_secret=HOOK_SECRET,
-            briefs_dir=Path(engine.briefs_dir),
-        )
-        app = build_application(settings, engine)
-        handled = asyncio.Event()
-
-        async def mark(update: Update, context: object) -> None:
-            handled.set()
-
-        app.add_handler(TypeHandler(Update, mark), group=10_000)
-        await app.initialize()
-        assert app.updater is not None
-        try:
-            await app.updater.start_webhook(**webhook_options(settings), allowed_updates=ALLOWED_UPDATES)
-            await app.start()
-            update = {"update_id": 1, "message": fake.user_message(PRIVATE, USER, "متى سقط نظام الأسد؟")}
-            async with httpx.AsyncClient() as client:
-                response = await client.post(f"http://127.0.0.1:{port}{path}", json=update, headers=headers)
-            assert response.status_code == status
-            if status == 200:
-                await asyncio.wait_for(handled.wait(), TIMEOUT)
-                answer = await fake.wait_for(lambda c: c.method == "sendMessage", TIMEOUT)
-                assert answer.result["text"].startswith("سقوط نظام الأسد")
-            else:
-                assert not handled.is_set() and app.update_queue.empty(), "a refused request never becomes an update"
-        finally:
-            if app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            await app.shutdown()
+    async with FakeBotAPI(TOKEN) as fake, serving_webhook(engine, fake, HOOK_SECRET) as hook:
+        update = {"update_id": 1, "message": fake.user_message(PRIVATE, USER, "متى سقط نظام الأسد؟")}
+        async with httpx.AsyncClient() as client:
+            response = await client.post(f"http://127.0.0.1:{hook.port}{path}", json=update, headers=headers)
+        assert response.status_code == status
+        if status == 200:
+            await asyncio.wait_for(hook.handled.wait(), TIMEOUT)
+            answer = await fake.wait_for(lambda c: c.method == "sendMessage", TIMEOUT)
+            assert answer.result["text"].startswith("سقوط نظام الأسد")
+        else:
+            refused = not hook.handled.is_set() and hook.app.update_queue.empty()
+            assert refused, "a refused request never becomes an update"
     assert HOOK_SECRET not in caplog.text, "the webhook secret is redacted like the token"
