@@ -96,6 +96,7 @@ class Handlers:
         self.admin_ids = admin_ids
         self.stats = stats if stats is not None else Stats()
         self.typing_delay = typing_delay
+        self._related_of: tuple[Live | None, dict[str, tuple[Brief, ...]]] = (None, {})
         self._reload_lock = asyncio.Lock()
 
     def register(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -179,13 +180,22 @@ class Handlers:
             self.stats.question(question, result.decision)
             await self._answer(message, result, live)
 
-    @staticmethod
-    def _related(live: Live, brief: Brief) -> list[Brief]:
-        """The brief's own ``related`` list, then briefs that point back at it."""
-        by_id = live.snapshot.by_id
-        out = [by_id[r] for r in brief.related if r in by_id and r != brief.id]
-        out += [b for b in live.snapshot.briefs if brief.id in b.related and b not in out and b.id != brief.id]
-        return out[:RELATED]
+    def _related(self, live: Live, brief: Brief) -> tuple[Brief, ...]:
+        """The brief's own ``related`` list, then briefs that point back at it.
+
+        Finding those walks every brief, and every briefing asks (for its «ذات صلة» button), so
+        the answer is kept until the briefs are reloaded.
+        """
+        if self._related_of[0] is not live:
+            self._related_of = (live, {})
+        known = self._related_of[1]
+        found = known.get(brief.id)
+        if found is None:
+            by_id = live.snapshot.by_id
+            out = [by_id[r] for r in brief.related if r in by_id and r != brief.id]
+            out += [b for b in live.snapshot.briefs if brief.id in b.related and b not in out and b.id != brief.id]
+            found = known[brief.id] = tuple(out[:RELATED])
+        return found
 
     # -- commands -------------------------------------------------------------------------------
     async def start(self, update: Update, context: Context) -> None:
