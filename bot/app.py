@@ -35,8 +35,8 @@ RATE_LIMIT_RETRIES = 3
 # Seconds to wait for Telegram's response to a call (PTB's default). getUpdates waits this long
 # beyond its long-polling timeout.
 READ_TIMEOUT = 5.0
-# Updates handled at once. PTB's default (256) only adds overhead on one event loop; 64 in flight
-# still hide a 100 ms round trip to Telegram at the rate one CPU can answer.
+# Updates handled at once: 64 in flight hide a 100 ms round trip to Telegram at the rate one CPU
+# can answer (about 300 a second); PTB's default of 256 would only add tasks to one event loop.
 CONCURRENT_UPDATES = 64
 CONNECTIONS = CONCURRENT_UPDATES  # a handler makes one request at a time: answers never wait for a connection
 
