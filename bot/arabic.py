@@ -90,7 +90,7 @@ the a an of in on at to is are was were be been being what who whom whose when w
 tell me please do does did done has have had will would can could should shall may might must
 and or but with without from for by as into onto than then that this these those there here it its
 they them their theirs he him his she her we our you your i my mine not no yes
-any some many much more most very just also only still yet ever again
+any some many much more most very just also only still yet ever again longer anymore
 coming come came go goes going get got make made say says said tell told
 """
 
@@ -131,8 +131,11 @@ def stem(token: str) -> str:
     return token
 
 
-def variants(token: str) -> list[str]:
-    """Plausible dictionary forms of a query token: each clitic prefix removed, with and without the suffix."""
+def variants(token: str, suffixes: bool = True) -> list[str]:
+    """Plausible dictionary forms of a query token: each clitic prefix removed, with and without the suffix.
+
+    Names pass ``suffixes=False``: «والسوداني» may be «السوداني», never «السودان».
+    """
     out: list[str] = []
     if token.isdigit() or not _is_arabic(token):
         return out
@@ -141,6 +144,8 @@ def variants(token: str) -> list[str]:
         if b != token:
             out.append(b)
             out.append("ال" + b)
+        if not suffixes:
+            continue
         for s in _SUFFIXES:
             if b.endswith(s) and len(b) - len(s) >= _MIN_SUFFIX_STEM:
                 out.append(b[: -len(s)])
