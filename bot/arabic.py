@@ -58,10 +58,8 @@ _NON_WORD = re.compile(r"[^\w]+|_+")
 
 def normalize(text: str) -> str:
     """Fold the spelling variants of Arabic text into one form, lower-cased, one space between words."""
-    text = unicodedata.normalize("NFKC", text)
-    text = text.translate(_TABLE)
-    # NFKC may compose new hamza forms from presentation forms; translate once more.
-    text = text.translate(_TABLE).lower()
+    # NFKC first: it turns presentation forms (ﺃ, ﻻ…) into the letters the table folds.
+    text = unicodedata.normalize("NFKC", text).translate(_TABLE).lower()
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 

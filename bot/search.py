@@ -150,6 +150,8 @@ class Index:
         return keys - STOPWORDS
 
     def _add_brief(self, i: int, b: Brief) -> None:
+        # Fields from the heaviest down, so a key's first weight is its best in this brief.
+        best: dict[str, float] = {}
         fields: list[tuple[Iterable[str], float]] = [
             ((b.title, *b.aliases), W_NAME),
             (b.questions, W_QUESTION),
@@ -158,19 +160,27 @@ class Index:
         ]
         for texts, weight in fields:
             for text in texts:
-                self._post(i, self.keys_of(text), weight)
+                for k in self.keys_of(text):
+                    best.setdefault(k, weight)
         names = [self._name_tokens(n) for n in (b.title, *b.aliases)]
         self._names.append([(tokens, frozenset().union(*tokens)) for tokens in names])
-        fact_keys = []
+        stated = []
         for f in b.facts:
             keys = self.keys_of(f.text)
             if f.date:
                 keys.add(f.date[:4])
-            self._post(i, keys, W_FACT)
+            for k in keys:
+                best.setdefault(k, W_FACT)
+            stated.append(keys)
+        fact_keys = []
+        for f, keys in zip(b.facts, stated, strict=True):
             quoted = self.keys_of(f.evidence) - keys
-            self._post(i, quoted, W_EVIDENCE)
+            for k in quoted:
+                best.setdefault(k, W_EVIDENCE)
             fact_keys.append(frozenset(keys | quoted))
         self._fact_keys.append(fact_keys)
+        for k, weight in best.items():
+            self._lists[k][i] = weight
 
     def _name_tokens(self, name: str) -> tuple[frozenset[str], ...]:
         """Per content word of a name, the keys that match it (the word and its synonym groups)."""
@@ -180,12 +190,6 @@ class Index:
             for j in range(start, end):
                 groups[j].add(key)
         return tuple(frozenset({t, *groups[j]}) for j, t in enumerate(toks) if t not in STOPWORDS)
-
-    def _post(self, i: int, keys: Iterable[str], weight: float) -> None:
-        for k in keys:
-            posting = self._lists[k]
-            if posting.get(i, 0.0) < weight:
-                posting[i] = weight
 
     # -- querying -----------------------------------------------------------------------------
     def terms(self, query: str) -> tuple[str, tuple[Term, ...]]:
