@@ -90,6 +90,17 @@ and or but with without from for by as into onto than then that this these those
 they them their theirs he him his she her we our you your i my mine not no yes
 any some many much more most very just also only still yet ever again longer anymore
 coming come came go goes going get got make made say says said tell told
+after before during since until till between against among within across over under toward towards
+via per upon through throughout around near along off out up down
+if whether because so such both either neither each every other another same own too like
+s t d ll re ve m isn aren wasn weren doesn didn don won wouldn couldn shouldn hasn haven hadn
+whats whos hows wheres whens whys theres lets let myself yourself itself himself herself themselves
+anything something everything nothing someone anyone everyone thing things whatever whoever
+know knows knew explain happen happened happens happening give gave show list thanks thank
+hi hello hey ok okay really actually exactly according regarding concerning including etc vs
+ويا وياه وياها وياهم ويانا اكو ماكو فد شكو مو مش مب موب هيج هيچ هيك جذي چذي كذا هاد هادا هادي هدول
+هذولا هاذي هيدا هيدي وايد كتير شوي ياخي اخوي بليز شقد شكثر قداش اديش كديش شوكت امتا ايمتا منين
+لوين وينه وينها وينهم گلي احچيلي لازم ضده ضدها ضدهم معه معها معهم عنه عنها عنهم
 """
 
 STOPWORDS: frozenset[str] = frozenset(normalize(w) for w in _STOPWORDS_RAW.split())
