@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -147,7 +148,8 @@ class Index:
             if t not in self.protected:
                 keys.add(stem(t))
         keys.update(key for _, _, key in self.synonyms.spans(toks))
-        return keys - STOPWORDS
+        # Interned: every fact's key set holds the same few thousand words, not copies of them.
+        return {sys.intern(k) for k in keys - STOPWORDS}
 
     def _add_brief(self, i: int, b: Brief) -> None:
         # Fields from the heaviest down, so a key's first weight is its best in this brief.
