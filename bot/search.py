@@ -10,6 +10,7 @@ fallback: a minimum score and a minimum gap to the runner-up.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import sys
@@ -137,6 +138,7 @@ class Index:
         del self._lists
         self._max_idf = math.log(1 + n) ** IDF_POWER
         self.vocabulary = sorted(k for k in self._postings if not k.startswith("~") and not k.isdigit())
+        self._near: dict[tuple[int, int], list[str]] = {}
         self._short_names = sorted(k for k in self.protected if k in self._postings and len(k) == FUZZY_MIN_LENGTH)
 
     # -- building -----------------------------------------------------------------------------
@@ -240,7 +242,16 @@ class Index:
         if len(tok) < FUZZY_MIN_LENGTH:
             # A short word is corrected only to a longer name it misses a letter of («رسل» → «رسول»).
             return tuple(k for k in _nearest(tok, self._short_names, 1) if len(k) > len(tok))
-        return _nearest(tok, self.vocabulary, 1 if len(tok) <= 7 else 2)
+        edits = 1 if len(tok) <= 7 else 2
+        return _nearest(tok, self._lengths_near(len(tok), edits), edits)
+
+    def _lengths_near(self, length: int, edits: int) -> list[str]:
+        """The vocabulary words a word of this length can reach in ``edits`` slips, in vocabulary order."""
+        words = self._near.get((length, edits))
+        if words is None:
+            words = [w for w in self.vocabulary if abs(len(w) - length) <= edits]
+            self._near[(length, edits)] = words
+        return words
 
     def search(self, query: str, limit: int = 5, kinds: Collection[str] | None = None) -> Result:
         """Rank briefs for a question and decide whether the best one answers it.
@@ -264,14 +275,20 @@ class Index:
         first = _top(0.6 * coverage + 0.4 * placed, np.flatnonzero(coverage), RERANK)
         # Stage 2, for the few best: how much of the question one unit (the name, or a single
         # fact) explains on its own — a question answered in one place beats scattered mentions.
+        # A brief's score can be no more than if one fact and its name held all it covers; once
+        # ``limit`` briefs score above the next one's ceiling, the rest cannot make the list.
+        pool = [i for i in first if kinds is None or self.briefs[i].kind in kinds]
+        ceiling = {i: float((S_COVERAGE + S_UNIT + S_NAME) * coverage[i] + S_PLACE * placed[i]) / total for i in pool}
         scored: list[tuple[float, int]] = []
-        for i in first:
+        kept: list[float] = []  # the ``limit`` best scores so far, lowest first (a heap)
+        for i in sorted(pool, key=lambda i: (-ceiling[i], i)):
+            if len(kept) == limit and ceiling[i] + 1e-9 < kept[0]:
+                break
             unit = max(self._fact_coverage(i, terms), default=0.0)
             score = float(S_COVERAGE * coverage[i] + S_PLACE * placed[i] + S_UNIT * unit) / total
             score += S_NAME * self._name_match(i, terms, total)
             scored.append((score, i))
-        if kinds is not None:
-            scored = [(score, i) for score, i in scored if self.briefs[i].kind in kinds]
+            (heapq.heappushpop if len(kept) == limit else heapq.heappush)(kept, score)
         scored.sort(key=lambda si: (-si[0], si[1]))
         tokens = tokenize(norm)
         wants_date = any(w in _WHEN for w in tokens)
