@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.reader import ReaderError
 
 Path_ = tuple[str | int, ...]
 
@@ -86,7 +87,11 @@ def parse(text: str, max_nodes: int | None = None) -> Document:
     Duplicate keys do not stop parsing: they are collected in ``Document.problems`` so that
     every one of them is reported at once.
     """
-    loader = _BoundedLoader(text, MAX_NODES if max_nodes is None else max_nodes, MAX_DEPTH)
+    try:
+        loader = _BoundedLoader(text, MAX_NODES if max_nodes is None else max_nodes, MAX_DEPTH)
+    except ReaderError as exc:  # the reader refuses control characters before parsing starts
+        line = text.count("\n", 0, exc.position) + 1
+        raise YamlError(line, f"invalid YAML: control character U+{exc.character:04X} is not allowed") from None
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

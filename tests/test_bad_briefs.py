@@ -90,6 +90,11 @@ BAD = [
         raw("latin1.yaml", lambda: b"- id: x\n  title: " + "café".encode("latin-1") + b"\n"),
         r"latin1\.yaml:2: not valid UTF-8 \(byte 20\)",
     ),
+    Bad(
+        "a control character",
+        text("control.yaml", "- id: bell\n  kind: topic\n  title: \x07\n"),
+        r"control\.yaml:3: invalid YAML: control character U\+0007 is not allowed",
+    ),
     Bad("empty file", text("empty.yaml", ""), r"empty\.yaml:1: file is empty"),
     Bad("only a comment", text("comment.yaml", "# nothing yet\n"), r"comment\.yaml:1: file is empty"),
     Bad(
