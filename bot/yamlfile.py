@@ -78,8 +78,8 @@ def parse(text: str, max_nodes: int | None = None) -> Document:
     if _LIBYAML is not None:
         try:
             return _build(_LIBYAML(text), limit)
-        except yaml.YAMLError:
-            pass  # libyaml words its syntax errors its own way: PyYAML's parser reports them as it always has
+        except (yaml.YAMLError, UnicodeEncodeError):
+            pass  # libyaml words syntax errors its own way and cannot take a lone surrogate: PyYAML reports both
     try:
         events = yaml.SafeLoader(text)
     except ReaderError as exc:  # the reader refuses control characters before parsing starts

@@ -83,6 +83,7 @@ def test_a_duplicate_key_is_reported_at_its_line_and_the_first_value_is_kept() -
         ("- a\n- [b,\n- c\n", 3, "invalid YAML: expected the node content, but found '-'"),
         ("a: b\n  c: d\n", 2, "invalid YAML: mapping values are not allowed here"),
         ("- id: x\n  title: \x07\n", 2, "invalid YAML: control character U+0007 is not allowed"),
+        ("- id: x\n  title: \ud800\n", 2, "invalid YAML: control character U+D800 is not allowed"),
     ],
     ids=[
         "alias bomb",
@@ -96,6 +97,7 @@ def test_a_duplicate_key_is_reported_at_its_line_and_the_first_value_is_kept() -
         "unclosed list",
         "bad indentation",
         "control character",
+        "lone surrogate",
     ],
 )
 def test_a_hostile_or_broken_file_is_refused_at_the_right_line(text: str, line: int, message: str) -> None:
