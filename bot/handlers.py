@@ -13,12 +13,14 @@ import math
 import os
 import re
 from collections.abc import Sequence
-from contextlib import suppress
+from contextlib import AbstractAsyncContextManager, nullcontext, suppress
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from telegram import (
     Bot,
+    Chat,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
@@ -65,6 +67,10 @@ RELATED = 8
 INLINE_RESULTS = 10
 INLINE_CACHE_SECONDS = 10  # PTB's default is 300 s: stale results for five minutes after a reload
 INLINE_DESCRIPTION = 100
+# Seconds an answer in a private chat may take before the chat shows «typing…». Answers take
+# milliseconds, so normally none is sent: one per question would double the requests counted
+# against Telegram's 30 a second. It shows when Telegram is slow or failing, or the bot is busy.
+TYPING_DELAY = 0.5
 DEEP_LINK = "brief_"
 # Characters of a question that are searched. Questions are sentences; a 4096-character message
 # of unknown words would cost up to 0.3 s of fuzzy matching on the event loop, stalling every chat.
@@ -78,10 +84,19 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 class Handlers:
     """The bot's behaviour; one instance per ``Application``, holding the engine, admins and counters."""
 
-    def __init__(self, engine: Engine, admin_ids: frozenset[int], stats: Stats | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        admin_ids: frozenset[int],
+        stats: Stats | None = None,
+        *,
+        typing_delay: float = TYPING_DELAY,
+    ) -> None:
         self.engine = engine
         self.admin_ids = admin_ids
         self.stats = stats if stats is not None else Stats()
+        self.typing_delay = typing_delay
+        self._related_of: tuple[Live | None, dict[str, tuple[Brief, ...]]] = (None, {})
         self._reload_lock = asyncio.Lock()
 
     def register(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -123,12 +138,12 @@ class Handlers:
             last = n == len(parts) - 1
             await message.reply_text(part, reply_markup=markup if last else None, do_quote=None if n == 0 else False)
 
-    @staticmethod
-    async def _typing(message: Message) -> None:
-        """«typing…» in private chats; in groups every request counts against Telegram's 20 per minute."""
-        if message.chat.type == ChatType.PRIVATE:
-            with suppress(TelegramError):
-                await message.chat.send_action(ChatAction.TYPING)
+    def _typing(self, message: Message) -> AbstractAsyncContextManager[None]:
+        """«typing…» while a slow answer is prepared, in private chats only: in groups every request
+        counts against Telegram's 20 per minute."""
+        if message.chat.type != ChatType.PRIVATE:
+            return nullcontext()
+        return Typing(message.chat, self.typing_delay)
 
     def _brief_markup(self, live: Live, brief: Brief, shown: Sequence[int]) -> InlineKeyboardMarkup:
         return keyboards.brief_buttons(
@@ -159,19 +174,28 @@ class Handlers:
         await self._reply(message, render.answer(result, live.snapshot.sources, HTML), markup)
 
     async def _ask(self, message: Message, question: str) -> None:
-        await self._typing(message)
-        live = self.engine.live
-        result = live.index.search(searchable(question))
-        self.stats.question(question, result.decision)
-        await self._answer(message, result, live)
+        async with self._typing(message):
+            live = self.engine.live
+            result = live.index.search(searchable(question))
+            self.stats.question(question, result.decision)
+            await self._answer(message, result, live)
 
-    @staticmethod
-    def _related(live: Live, brief: Brief) -> list[Brief]:
-        """The brief's own ``related`` list, then briefs that point back at it."""
-        by_id = live.snapshot.by_id
-        out = [by_id[r] for r in brief.related if r in by_id and r != brief.id]
-        out += [b for b in live.snapshot.briefs if brief.id in b.related and b not in out and b.id != brief.id]
-        return out[:RELATED]
+    def _related(self, live: Live, brief: Brief) -> tuple[Brief, ...]:
+        """The brief's own ``related`` list, then briefs that point back at it.
+
+        Finding those walks every brief, and every briefing asks (for its «ذات صلة» button), so
+        the answer is kept until the briefs are reloaded.
+        """
+        if self._related_of[0] is not live:
+            self._related_of = (live, {})
+        known = self._related_of[1]
+        found = known.get(brief.id)
+        if found is None:
+            by_id = live.snapshot.by_id
+            out = [by_id[r] for r in brief.related if r in by_id and r != brief.id]
+            out += [b for b in live.snapshot.briefs if brief.id in b.related and b not in out and b.id != brief.id]
+            found = known[brief.id] = tuple(out[:RELATED])
+        return found
 
     # -- commands -------------------------------------------------------------------------------
     async def start(self, update: Update, context: Context) -> None:
@@ -222,16 +246,16 @@ class Handlers:
         if not query:
             await self._reply(message, texts.USAGE_BRIEF)
             return
-        await self._typing(message)
-        live = self.engine.live
-        named = live.lookup(query)
-        if named is not None:
-            self.stats.question(query, "found")
-            await self._open(message, live, named)
-            return
-        result = live.index.search(searchable(query))
-        self.stats.question(query, result.decision)
-        await self._answer(message, result, live)
+        async with self._typing(message):
+            live = self.engine.live
+            named = live.lookup(query)
+            if named is not None:
+                self.stats.question(query, "found")
+                await self._open(message, live, named)
+                return
+            result = live.index.search(searchable(query))
+            self.stats.question(query, result.decision)
+            await self._answer(message, result, live)
 
     async def search(self, update: Update, context: Context) -> None:
         """``/search <words>``: the ranked briefs, one button each."""
@@ -242,16 +266,16 @@ class Handlers:
         if not query:
             await self._reply(message, texts.USAGE_SEARCH)
             return
-        await self._typing(message)
-        live = self.engine.live
-        result = live.index.search(searchable(query), limit=SEARCH_RESULTS)
-        self.stats.question(query, result.decision if result.hits else "not_found")
-        if not result.hits:
-            await self._reply(message, render.answer(result, live.snapshot.sources, HTML))
-            return
-        header = texts.SEARCH_HEADER.format(query=query)
-        markup = keyboards.open_buttons([h.brief for h in result.hits])
-        await self._reply(message, render.ranked(header, result.hits, HTML), markup)
+        async with self._typing(message):
+            live = self.engine.live
+            result = live.index.search(searchable(query), limit=SEARCH_RESULTS)
+            self.stats.question(query, result.decision if result.hits else "not_found")
+            if not result.hits:
+                await self._reply(message, render.answer(result, live.snapshot.sources, HTML))
+                return
+            header = texts.SEARCH_HEADER.format(query=query)
+            markup = keyboards.open_buttons([h.brief for h in result.hits])
+            await self._reply(message, render.ranked(header, result.hits, HTML), markup)
 
     async def timeline(self, update: Update, context: Context) -> None:
         """``/timeline [year]``: the dated facts, oldest first, one page at a time in a single message."""
@@ -286,23 +310,23 @@ class Handlers:
         if not name:
             await self._reply(message, texts.USAGE_WHO)
             return
-        await self._typing(message)
-        live = self.engine.live
-        named = live.lookup(name)
-        if named is not None and named.kind in WHO_KINDS:
-            self.stats.question(name, "found")
-            await self._open(message, live, named)
-            return
-        result = live.search_kinds(searchable(name), WHO_KINDS)
-        self.stats.question(name, result.decision)
-        if result.decision != "not_found":
-            await self._answer(message, result, live)
-            return
-        text = texts.WHO_NOT_FOUND.format(name=HTML.text(name))
-        if result.hits:
-            text += "\n\n" + render.pick_list(render.SUGGESTIONS, result.hits[:SUGGESTIONS], HTML)
-        markup = keyboards.open_buttons([h.brief for h in result.hits[:SUGGESTIONS]]) if result.hits else None
-        await self._reply(message, text, markup)
+        async with self._typing(message):
+            live = self.engine.live
+            named = live.lookup(name)
+            if named is not None and named.kind in WHO_KINDS:
+                self.stats.question(name, "found")
+                await self._open(message, live, named)
+                return
+            result = live.search_kinds(searchable(name), WHO_KINDS)
+            self.stats.question(name, result.decision)
+            if result.decision != "not_found":
+                await self._answer(message, result, live)
+                return
+            text = texts.WHO_NOT_FOUND.format(name=HTML.text(name))
+            if result.hits:
+                text += "\n\n" + render.pick_list(render.SUGGESTIONS, result.hits[:SUGGESTIONS], HTML)
+            markup = keyboards.open_buttons([h.brief for h in result.hits[:SUGGESTIONS]]) if result.hits else None
+            await self._reply(message, text, markup)
 
     async def sources(self, update: Update, context: Context) -> None:
         if update.effective_message:
@@ -514,6 +538,40 @@ class Handlers:
         if chat is not None and update.inline_query is None:
             with suppress(TelegramError):
                 await context.bot.send_message(chat.id, texts.SOMETHING_WENT_WRONG)
+
+
+class Typing:
+    """«typing…» sent only if the answer is not out after ``delay`` seconds, and stopped once it is.
+
+    A timer, not a task, waits in the common case (the answer is out within milliseconds), so the
+    fast path costs one timer. A chat action still in flight when the answer is out is cancelled:
+    arriving after the answer, it would show «typing…» under it for five seconds. It is never
+    retried (``bot.retry``) and its failures are ignored: it is cosmetic.
+    """
+
+    def __init__(self, chat: Chat, delay: float) -> None:
+        self._chat = chat
+        self._delay = delay
+        self._timer: asyncio.TimerHandle | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> None:
+        self._timer = asyncio.get_running_loop().call_later(self._delay, self._start)
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._task is not None:
+            self._task.cancel()
+
+    def _start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._send(), name="typing")
+
+    async def _send(self) -> None:
+        with suppress(TelegramError):
+            await self._chat.send_action(ChatAction.TYPING)
 
 
 def _relative(path: Path) -> Path:

@@ -93,6 +93,7 @@ _TAG = re.compile(
     r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'<>]+))?)*)\s*>"
 )
 _ATTR = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'<>]+)))?")
+_SPECIAL = re.compile(r"[<&>]")
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{5,32})?")
 _MENTION = re.compile(r"@[A-Za-z0-9_]{5,32}")
@@ -131,11 +132,21 @@ def utf16_offset(text: str, index: int) -> int:
 
 
 def parse_html(text: str) -> str:
-    """Telegram's HTML parse: the plain text, or ``ApiError`` worded as Telegram words it."""
+    """Telegram's HTML parse: the plain text, or ``ApiError`` worded as Telegram words it.
+
+    Plain runs are copied whole up to the next ``<``, ``&`` or ``>`` (the benchmarks send hundreds
+    of answers a second through this; a character at a time cost most of the fake's CPU).
+    """
     out: list[str] = []
     stack: list[str] = []
     i = 0
     while i < len(text):
+        special = _SPECIAL.search(text, i)
+        if special is None:
+            out.append(text[i:])
+            break
+        out.append(text[i : special.start()])
+        i = special.start()
         ch = text[i]
         if ch == "<":
             m = _TAG.match(text, i)
@@ -167,11 +178,8 @@ def parse_html(text: str) -> str:
                 raise bad(f"can't parse entities: Unsupported HTML entity at byte offset {i}")
             out.append(unescape(m.group(0)))
             i = m.end()
-        elif ch == ">":
-            raise bad(f"can't parse entities: character '>' must be escaped at byte offset {i}")
         else:
-            out.append(ch)
-            i += 1
+            raise bad(f"can't parse entities: character '>' must be escaped at byte offset {i}")
     if stack:
         raise bad(f"can't parse entities: Can't find end tag corresponding to start tag \"{stack[-1]}\"")
     return "".join(out)

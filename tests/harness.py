@@ -25,6 +25,7 @@ import pytest
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
+from bot import transport
 from bot.app import ALLOWED_UPDATES, READ_TIMEOUT, App, build_application
 from bot.engine import Engine
 from bot.handlers import Handlers
@@ -65,14 +66,15 @@ ENV_VARS = (
 def isolate_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests must not pick up a developer's real token or ``config/bot.yaml``; and they start bots fast.
 
-    Every Application builds two httpx clients, and each loads the CA bundle into a new TLS
-    context (~25 ms, half of a test bot's start-up) although the tests speak plain HTTP on
-    loopback. One verified context, built the same way, is shared instead.
+    Every Application builds httpx clients, and each loads the CA bundle into a new TLS context
+    (~25 ms, half of a test bot's start-up) although the tests speak plain HTTP on loopback. One
+    verified context, built the same way, is shared instead.
     """
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("BOT_CONFIG_FILE", "/nonexistent/bot.yaml")
     monkeypatch.setattr(httpx_transport, "create_ssl_context", _shared_ssl_context)
+    monkeypatch.setattr(transport, "create_ssl_context", _shared_ssl_context)
 
 
 _build_ssl_context = httpx_transport.create_ssl_context

@@ -257,11 +257,26 @@ async def test_sources_cite_every_document_and_link_only_known_urls(bot: TestBot
 async def test_a_question_gets_a_sourced_briefing_with_buttons(bot: TestBot, engine: Engine) -> None:
     precondition(engine, FOUND, "found")
     ex = await bot.send_text(FOUND)
-    assert [c.method for c in ex.calls if c.method != "getUpdates"] == ["sendChatAction", "sendMessage"]
+    assert [c.method for c in ex.calls if c.method != "getUpdates"] == ["sendMessage"], "ready at once: no «typing…»"
     reply = ex.reply
     assert reply["text"].startswith("سقوط نظام الأسد") and "2024" in reply["text"] and "المصادر" in reply["text"]
     assert labels(reply) == [texts.BUTTON_EVIDENCE, texts.BUTTON_RELATED]  # every fact shown: no «المزيد»
     assert "reply_parameters" not in ex.sent[0].params, "private answers do not quote the question"
+
+
+async def test_a_slow_answer_shows_typing_until_it_arrives(bot: TestBot) -> None:
+    """Telegram is slow to take the answer (held at the server): meanwhile the chat shows «typing…», once."""
+    bot.fake.hold("sendMessage")
+    mark = len(bot.fake.calls)
+    uid = bot.fake.push({"message": bot.fake.user_message(PRIVATE, USER, FOUND)})
+    typing = await bot.fake.wait_for(lambda c: c.method == "sendChatAction", since=mark)
+    assert typing.ok and typing.params == {"chat_id": PRIVATE.id, "action": "typing"}
+    assert bot.fake.parked == 1, "the answer was still on its way"
+    bot.fake.release()
+    await bot.handled(uid)
+    calls = [c for c in bot.fake.calls[mark:] if c.method != "getUpdates"]
+    assert [c.method for c in calls] == ["sendChatAction", "sendMessage"]
+    assert calls[1].result["text"].startswith("سقوط نظام الأسد")
 
 
 async def test_evidence_button_quotes_the_documents(bot: TestBot) -> None:
@@ -343,6 +358,25 @@ async def test_group_mention_is_answered_without_the_mention(bot: TestBot) -> No
     reply = ex.reply
     assert reply["text"].startswith("سقوط نظام الأسد")
     assert ex.sent[0].params["reply_parameters"]["message_id"] == reply["reply_to_message"]["message_id"]
+
+
+async def test_a_slow_answer_in_a_group_shows_no_typing(bot: TestBot) -> None:
+    """In a group every request counts against 20 a minute: no «typing…» even while an answer is slow.
+
+    A private question asked just after it, equally slow, shows that the wait was long enough.
+    """
+    bot.fake.hold("sendMessage")
+    mark = len(bot.fake.calls)
+    in_group = bot.fake.push({"message": bot.fake.user_message(GROUP, USER, f"@{bot.username} {FOUND}")})
+    in_private = bot.fake.push({"message": bot.fake.user_message(PRIVATE, USER, FOUND)})
+    await bot.fake.wait_for(lambda c: c.method == "sendChatAction", since=mark)
+    await bot.fake.wait_parked(2)
+    bot.fake.release()
+    await bot.handled(in_group)
+    await bot.handled(in_private)
+    typing = [c.params["chat_id"] for c in bot.fake.calls[mark:] if c.method == "sendChatAction"]
+    assert typing == [PRIVATE.id]
+    assert {c.params["chat_id"] for c in bot.fake.calls[mark:] if c.method == "sendMessage"} == {GROUP.id, PRIVATE.id}
 
 
 async def test_group_mention_in_the_middle_with_other_case(bot: TestBot) -> None:

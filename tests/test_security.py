@@ -190,6 +190,7 @@ async def test_the_token_never_appears_while_telegram_fails(
             engine, rate_limit=False, read_timeout=0.5, poll_timeout=1, before_start=break_start_up
         ) as bot:
             bot.app.add_error_handler(collect)
+            bot.handlers.typing_delay = 0  # every private question also sends «typing…», so its faults are hit
             for lg in loggers:  # after build_application quietened httpx
                 lg.setLevel(logging.DEBUG)
             for method in ("sendMessage", "answerCallbackQuery", "answerInlineQuery", "sendChatAction"):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
 
 import pytest
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 
-from bot import keyboards, logsafe, render
+from bot import keyboards, logsafe, render, transport
 from bot.briefs import Snapshot
 from bot.engine import Engine
 from bot.schema import Brief, Fact
@@ -193,3 +196,14 @@ def test_dates_read_as_the_documents_write_them() -> None:
     assert render.date_label("2024-12-08") == "8 كانون الأول/ديسمبر 2024"
     assert render.date_label("2017-11") == "تشرين الثاني/نوفمبر 2017"
     assert render.date_label("2012") == "2012"
+
+
+# -- the wire ----------------------------------------------------------------------------------------
+
+
+def test_json_bodies_are_utf8_and_survive_a_lone_surrogate() -> None:
+    """Arabic goes out as UTF-8; text no UTF-8 can carry (a lone surrogate) goes out escaped, not as a crash."""
+    arabic = RequestData([RequestParameter("text", "موجز", None), RequestParameter("chat_id", 7, None)])
+    assert transport._json_body(arabic) == '{"text": "موجز", "chat_id": 7}'.encode()
+    lone = RequestData([RequestParameter("text", "a\ud800b", None)])
+    assert json.loads(transport._json_body(lone)) == {"text": "a\ud800b"}
