@@ -58,10 +58,8 @@ _NON_WORD = re.compile(r"[^\w]+|_+")
 
 def normalize(text: str) -> str:
     """Fold the spelling variants of Arabic text into one form, lower-cased, one space between words."""
-    text = unicodedata.normalize("NFKC", text)
-    text = text.translate(_TABLE)
-    # NFKC may compose new hamza forms from presentation forms; translate once more.
-    text = text.translate(_TABLE).lower()
+    # NFKC first: it turns presentation forms (ﺃ, ﻻ…) into the letters the table folds.
+    text = unicodedata.normalize("NFKC", text).translate(_TABLE).lower()
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
@@ -90,8 +88,19 @@ the a an of in on at to is are was were be been being what who whom whose when w
 tell me please do does did done has have had will would can could should shall may might must
 and or but with without from for by as into onto than then that this these those there here it its
 they them their theirs he him his she her we our you your i my mine not no yes
-any some many much more most very just also only still yet ever again
+any some many much more most very just also only still yet ever again longer anymore
 coming come came go goes going get got make made say says said tell told
+after before during since until till between against among within across over under toward towards
+via per upon through throughout around near along off out up down
+if whether because so such both either neither each every other another same own too like
+s t d ll re ve m isn aren wasn weren doesn didn don won wouldn couldn shouldn hasn haven hadn
+whats whos hows wheres whens whys theres lets let myself yourself itself himself herself themselves
+anything something everything nothing someone anyone everyone thing things whatever whoever
+know knows knew explain happen happened happens happening give gave show list thanks thank
+hi hello hey ok okay really actually exactly according regarding concerning including etc vs
+ويا وياه وياها وياهم ويانا اكو ماكو فد شكو مو مش مب موب هيج هيچ هيك جذي چذي كذا هاد هادا هادي هدول
+هذولا هاذي هيدا هيدي وايد كتير شوي ياخي اخوي بليز شقد شكثر قداش اديش كديش شوكت امتا ايمتا منين
+لوين وينه وينها وينهم گلي احچيلي لازم ضده ضدها ضدهم معه معها معهم عنه عنها عنهم
 """
 
 STOPWORDS: frozenset[str] = frozenset(normalize(w) for w in _STOPWORDS_RAW.split())
@@ -131,8 +140,11 @@ def stem(token: str) -> str:
     return token
 
 
-def variants(token: str) -> list[str]:
-    """Plausible dictionary forms of a query token: each clitic prefix removed, with and without the suffix."""
+def variants(token: str, suffixes: bool = True) -> list[str]:
+    """Plausible dictionary forms of a query token: each clitic prefix removed, with and without the suffix.
+
+    Names pass ``suffixes=False``: «والسوداني» may be «السوداني», never «السودان».
+    """
     out: list[str] = []
     if token.isdigit() or not _is_arabic(token):
         return out
@@ -141,6 +153,8 @@ def variants(token: str) -> list[str]:
         if b != token:
             out.append(b)
             out.append("ال" + b)
+        if not suffixes:
+            continue
         for s in _SUFFIXES:
             if b.endswith(s) and len(b) - len(s) >= _MIN_SUFFIX_STEM:
                 out.append(b[: -len(s)])

@@ -7,7 +7,9 @@ the old briefs or entirely from the new ones, never a mix.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import gc
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -69,8 +71,9 @@ class Engine:
         self.live = self._build()
 
     def _build(self) -> Live:
-        snapshot = briefs.load(self.briefs_dir, self.seeds_dir)
-        return Live(snapshot, Index(snapshot, Synonyms.load(self.synonyms_file)))
+        with _cycle_collector_paused():
+            snapshot = briefs.load(self.briefs_dir, self.seeds_dir)
+            return Live(snapshot, Index(snapshot, Synonyms.load(self.synonyms_file)))
 
     def reload(self) -> Snapshot:
         """Load the briefs again; on ``BriefsError`` the current briefs stay live."""
@@ -84,3 +87,19 @@ class Engine:
 
     def search(self, query: str, limit: int = 5) -> Result:
         return self.live.index.search(query, limit)
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a load builds millions of long-lived objects, none in a cycle.
+
+    Each collection walks every object built so far: at 10,000 briefs that was 2 of the 5 s spent
+    reading the files and 3 s of the index build. Reference counting still frees everything at once.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

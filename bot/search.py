@@ -13,17 +13,21 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.arabic import STOPWORDS, content_tokens, normalize, stem, tokenize, variants
 from bot.briefs import Snapshot
+from bot.postings import Postings
 from bot.schema import Brief, Fact
 from bot.synonyms import Synonyms
 
@@ -61,6 +65,8 @@ _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 _WHEN = frozenset(normalize(w) for w in "متى متي امتى إمتى ايمتى امتي شوكت when".split())
 _COUNT_FILLERS = frozenset(normalize(w) for w in "عدد يبلغ بلغ تبلغ بلغت مجموع اجمالي إجمالي كان كانت".split())
 _HOW_MANY = frozenset(normalize(w) for w in "كم قديش اشكد شكد جم چم عدد how many much".split())
+# «كم مرة» counts occurrences: the answer is the dated events themselves, not a stated figure.
+_TIMES = frozenset(normalize(w) for w in "مرة مرات times".split())
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,8 @@ class Index:
         self.snapshot = snapshot
         self.synonyms = synonyms
         self.briefs = snapshot.briefs
-        self._postings: dict[str, dict[int, float]] = defaultdict(dict)
+        self._position = {b.id: i for i, b in enumerate(self.briefs)}
+        self._lists: dict[str, dict[int, float]] = defaultdict(dict)
         self._fact_keys: list[list[frozenset[str]]] = []
         self._names: list[list[tuple[tuple[frozenset[str], ...], frozenset[str]]]] = []
         self.protected: set[str] = set()
@@ -125,11 +132,14 @@ class Index:
                 self.protected.update(tokenize(normalize(name)))
         for i, b in enumerate(self.briefs):
             self._add_brief(i, b)
-        self._postings = dict(self._postings)
+        self._postings = Postings(self._lists, len(self.briefs))
         n = max(len(self.briefs), 1)
-        self._idf = {k: math.log(1 + n / len(p)) ** IDF_POWER for k, p in self._postings.items()}
+        self._idf = {k: math.log(1 + n / len(p)) ** IDF_POWER for k, p in self._lists.items()}
+        del self._lists
         self._max_idf = math.log(1 + n) ** IDF_POWER
         self.vocabulary = sorted(k for k in self._postings if not k.startswith("~") and not k.isdigit())
+        self._near: dict[tuple[int, int], list[str]] = {}
+        self._short_names = sorted(k for k in self.protected if k in self._postings and len(k) == FUZZY_MIN_LENGTH)
 
     # -- building -----------------------------------------------------------------------------
     def keys_of(self, text: str) -> set[str]:
@@ -140,9 +150,12 @@ class Index:
             if t not in self.protected:
                 keys.add(stem(t))
         keys.update(key for _, _, key in self.synonyms.spans(toks))
-        return keys - STOPWORDS
+        # Interned: every fact's key set holds the same few thousand words, not copies of them.
+        return {sys.intern(k) for k in keys - STOPWORDS}
 
     def _add_brief(self, i: int, b: Brief) -> None:
+        # Fields from the heaviest down, so a key's first weight is its best in this brief.
+        best: dict[str, float] = {}
         fields: list[tuple[Iterable[str], float]] = [
             ((b.title, *b.aliases), W_NAME),
             (b.questions, W_QUESTION),
@@ -151,19 +164,27 @@ class Index:
         ]
         for texts, weight in fields:
             for text in texts:
-                self._post(i, self.keys_of(text), weight)
+                for k in self.keys_of(text):
+                    best.setdefault(k, weight)
         names = [self._name_tokens(n) for n in (b.title, *b.aliases)]
         self._names.append([(tokens, frozenset().union(*tokens)) for tokens in names])
-        fact_keys = []
+        stated = []
         for f in b.facts:
             keys = self.keys_of(f.text)
             if f.date:
                 keys.add(f.date[:4])
-            self._post(i, keys, W_FACT)
+            for k in keys:
+                best.setdefault(k, W_FACT)
+            stated.append(keys)
+        fact_keys = []
+        for f, keys in zip(b.facts, stated, strict=True):
             quoted = self.keys_of(f.evidence) - keys
-            self._post(i, quoted, W_EVIDENCE)
+            for k in quoted:
+                best.setdefault(k, W_EVIDENCE)
             fact_keys.append(frozenset(keys | quoted))
         self._fact_keys.append(fact_keys)
+        for k, weight in best.items():
+            self._lists[k][i] = weight
 
     def _name_tokens(self, name: str) -> tuple[frozenset[str], ...]:
         """Per content word of a name, the keys that match it (the word and its synonym groups)."""
@@ -173,12 +194,6 @@ class Index:
             for j in range(start, end):
                 groups[j].add(key)
         return tuple(frozenset({t, *groups[j]}) for j, t in enumerate(toks) if t not in STOPWORDS)
-
-    def _post(self, i: int, keys: Iterable[str], weight: float) -> None:
-        for k in keys:
-            posting = self._postings[k]
-            if posting.get(i, 0.0) < weight:
-                posting[i] = weight
 
     # -- querying -----------------------------------------------------------------------------
     def terms(self, query: str) -> tuple[str, tuple[Term, ...]]:
@@ -201,11 +216,13 @@ class Index:
         return norm, tuple(out)
 
     def _term(self, tok: str) -> Term:
-        if tok in self.protected and tok in self._postings:
-            return Term(tok, (tok,), self._idf[tok])
         # The word itself, its light stem, and each clitic-stripped form («بالعراق» → «العراق»),
-        # as far as the index knows them; a stripped form may also be a one-word synonym.
-        forms = [tok, stem(tok), *variants(tok)]
+        # as far as the index knows them; a stripped form may also be a one-word synonym. A word
+        # of a name keeps its ending: «والسوداني» is «السوداني», not «السودان».
+        if tok in self.protected and tok in self._postings:
+            forms = [tok, tok, *variants(tok, suffixes=False)]
+        else:
+            forms = [tok, stem(tok), *variants(tok)]
         keys = [f for f in dict.fromkeys(forms) if f in self._postings][:4]
         keys += [k for f in forms[1:] if (k := self.synonyms.phrases.get((f,))) and k in self._postings]
         if keys:
@@ -220,13 +237,21 @@ class Index:
 
     def _fuzzy(self, tok: str) -> tuple[str, ...]:
         """Vocabulary words within one edit (two for long words): a slipped key or a swapped letter."""
-        if len(tok) < FUZZY_MIN_LENGTH or tok.isdigit():
+        if tok.isdigit() or len(tok) < FUZZY_MIN_LENGTH - 1:
             return ()
+        if len(tok) < FUZZY_MIN_LENGTH:
+            # A short word is corrected only to a longer name it misses a letter of («رسل» → «رسول»).
+            return tuple(k for k in _nearest(tok, self._short_names, 1) if len(k) > len(tok))
         edits = 1 if len(tok) <= 7 else 2
-        found = process.extract(
-            tok, self.vocabulary, scorer=Levenshtein.distance, processor=None, score_cutoff=edits, limit=3
-        )
-        return tuple(k for k, _, _ in found)
+        return _nearest(tok, self._lengths_near(len(tok), edits), edits)
+
+    def _lengths_near(self, length: int, edits: int) -> list[str]:
+        """The vocabulary words a word of this length can reach in ``edits`` slips, in vocabulary order."""
+        words = self._near.get((length, edits))
+        if words is None:
+            words = [w for w in self.vocabulary if abs(len(w) - length) <= edits]
+            self._near[(length, edits)] = words
+        return words
 
     def search(self, query: str, limit: int = 5, kinds: Collection[str] | None = None) -> Result:
         """Rank briefs for a question and decide whether the best one answers it.
@@ -240,46 +265,59 @@ class Index:
             return Result(query, norm, terms, (), "not_found", "no searchable words in the question")
         # Stage 1: coverage (how much of the question a brief mentions anywhere) and field
         # weight (where), accumulated from the postings of each term's keys.
-        coverage: dict[int, float] = defaultdict(float)
-        placed: dict[int, float] = defaultdict(float)
+        coverage = np.zeros(len(self.briefs))
+        placed = np.zeros(len(self.briefs))
         for t in terms:
-            credit: dict[int, float] = {}
-            for k in t.keys:
-                for i, w in self._postings[k].items():
-                    if credit.get(i, 0.0) < w:
-                        credit[i] = w
-            for i, w in credit.items():
-                coverage[i] += t.credit
-                placed[i] += t.credit * w
-        first = heapq.nlargest(RERANK, coverage, key=lambda i: 0.6 * coverage[i] + 0.4 * placed[i])
+            if t.keys:
+                ids, weights = self._postings.matches(t.keys)
+                coverage[ids] += t.credit
+                placed[ids] += t.credit * weights
+        first = _top(0.6 * coverage + 0.4 * placed, np.flatnonzero(coverage), RERANK)
         # Stage 2, for the few best: how much of the question one unit (the name, or a single
         # fact) explains on its own — a question answered in one place beats scattered mentions.
+        # A brief's score can be no more than if one fact and its name held all it covers; once
+        # ``limit`` briefs score above the next one's ceiling, the rest cannot make the list.
+        pool = [i for i in first if kinds is None or self.briefs[i].kind in kinds]
+        ceiling = {i: float((S_COVERAGE + S_UNIT + S_NAME) * coverage[i] + S_PLACE * placed[i]) / total for i in pool}
         scored: list[tuple[float, int]] = []
-        for i in first:
+        kept: list[float] = []  # the ``limit`` best scores so far, lowest first (a heap)
+        for i in sorted(pool, key=lambda i: (-ceiling[i], i)):
+            if len(kept) == limit and ceiling[i] + 1e-9 < kept[0]:
+                break
             unit = max(self._fact_coverage(i, terms), default=0.0)
-            score = (S_COVERAGE * coverage[i] + S_PLACE * placed[i] + S_UNIT * unit) / total
+            score = float(S_COVERAGE * coverage[i] + S_PLACE * placed[i] + S_UNIT * unit) / total
             score += S_NAME * self._name_match(i, terms, total)
             scored.append((score, i))
-        if kinds is not None:
-            scored = [(score, i) for score, i in scored if self.briefs[i].kind in kinds]
+            (heapq.heappushpop if len(kept) == limit else heapq.heappush)(kept, score)
         scored.sort(key=lambda si: (-si[0], si[1]))
         tokens = tokenize(norm)
         wants_date = any(w in _WHEN for w in tokens)
         wants_number = any(w in _HOW_MANY for w in tokens)
         hits = tuple(
-            self._hit(i, score, coverage[i] / total, terms, wants_date, wants_number)
+            self._hit(i, score, float(coverage[i]) / total, terms, wants_date, wants_number)
             for score, i in scored[:limit]
             if score >= SUGGEST_SCORE
         )
         decision, rule = _decide(hits)
-        if decision == "found":
-            counted = _counted(tokens, terms) if wants_number else None
-            unanswered = self._unanswered(scored[0][1], hits[0], wants_date, wants_number, counted)
-            if unanswered:
-                decision, rule = "not_found", unanswered
+        if decision != "not_found":
+            # Of the briefs in contention (the top one, or all tied with it), keep those that can
+            # answer what is asked: none → «لم أجد»; a tie with only one left → that one.
+            counted = _asked(tokens, terms, _HOW_MANY) if wants_number else None
+            event = _asked(tokens, terms, _WHEN) if wants_date else None
+            tied = [h for h in hits if hits[0].score - h.score < FOUND_GAP] if decision == "ambiguous" else [hits[0]]
+            reasons = [self._unanswered(h, wants_date, wants_number, counted, event) for h in tied]
+            answering = [h for h, reason in zip(tied, reasons, strict=True) if reason is None]
+            if not answering:
+                decision, rule = "not_found", reasons[0] or rule
+            elif decision == "ambiguous" and len(answering) == 1:
+                best = answering[0]
+                hits = (best, *(h for h in hits if h is not best))
+                decision, rule = "found", f"the only one of {len(tied)} tied briefs that answers the question"
         return Result(query, norm, terms, hits, decision, rule)
 
-    def _unanswered(self, i: int, hit: Hit, wants_date: bool, wants_number: bool, counted: Term | None) -> str | None:
+    def _unanswered(
+        self, hit: Hit, wants_date: bool, wants_number: bool, counted: Term | None, event: Term | None
+    ) -> str | None:
         """Why the top brief, though about the right subject, does not answer the question.
 
         Too much of the question unexplained means it asks something the brief does not say
@@ -290,16 +328,23 @@ class Index:
         if hit.coverage < MIN_COVERAGE:
             return f"the brief covers only {hit.coverage:.0%} of the question (< {MIN_COVERAGE:.0%})"
         matching = hit.facts[: hit.matched_facts] or hit.facts
+        if wants_number and counted is not None and counted.text in _TIMES:
+            wants_number, wants_date = False, True
         if wants_number:
             counts = [f for f in matching if _has_count(f.text)]
             if not counts:
                 return "a figure is asked for, and no matching fact has one"
             if counted is not None:
-                keys_of = dict(zip(self.briefs[i].facts, self._fact_keys[i], strict=True))
+                i = self._position[hit.brief.id]
+                keys_of = dict(zip(hit.brief.facts, self._fact_keys[i], strict=True))
                 if not any(not keys_of[f].isdisjoint(counted.keyset) for f in counts):
                     return f"no fact gives a figure for «{counted.text}»"
-        if wants_date and not any(f.date or _YEAR.search(f.text) for f in matching):
-            return "a date is asked for, and no matching fact has one"
+        if wants_date:
+            dated = [f for f in matching if f.date or _YEAR.search(f.text)]
+            if not dated:
+                return "a date is asked for, and no matching fact has one"
+            if event is not None and not event.keys:
+                return f"a date is asked for «{event.text}», which no brief speaks of"
         return None
 
     def _fact_coverage(self, i: int, terms: Sequence[Term]) -> Iterable[float]:
@@ -338,18 +383,34 @@ class Index:
         return Hit(brief, round(score, 4), tuple(f for _, _, f in scored), matched, round(coverage, 4))
 
 
+def _nearest(word: str, vocabulary: Sequence[str], edits: int) -> tuple[str, ...]:
+    """Up to three words within ``edits`` typing slips (a swapped pair of letters is one)."""
+    found = process.extract(word, vocabulary, scorer=OSA.distance, processor=None, score_cutoff=edits, limit=3)
+    return tuple(k for k, _, _ in found)
+
+
+def _top(key: npt.NDArray[np.float64], candidates: npt.NDArray[np.intp], k: int) -> list[int]:
+    """The ``k`` candidates with the highest key (ties to the earlier brief), best first."""
+    if len(candidates) > k:
+        # argpartition finds the k-th best; everything tied with it stays in, so ties break by position.
+        kth = np.partition(key[candidates], len(candidates) - k)[len(candidates) - k]
+        candidates = candidates[key[candidates] >= kth]
+    order = sorted(candidates.tolist(), key=lambda i: (-key[i], i))
+    return order[:k]
+
+
 def _has_count(text: str) -> bool:
     """Whether a text states a figure other than a year (a «كم» question wants a count or amount)."""
     return any(not (1950 <= int(n) <= 2030) or n == "2000" for n in _NUMBER.findall(text))
 
 
-def _counted(tokens: Sequence[str], terms: Sequence[Term]) -> Term | None:
-    """The thing a «كم» question counts: the first content word after it («كم جنديًا…» → جنديا)."""
-    start = next((n for n, w in enumerate(tokens) if w in _HOW_MANY), None)
+def _asked(tokens: Sequence[str], terms: Sequence[Term], question_words: frozenset[str]) -> Term | None:
+    """What a «كم»/«متى» question is about: the first content word after it («كم جنديًا…» → جنديا)."""
+    start = next((n for n, w in enumerate(tokens) if w in question_words), None)
     if start is None:
         return None
     for w in tokens[start + 1 :]:
-        if w in _HOW_MANY or w in _COUNT_FILLERS or w in STOPWORDS:
+        if w in question_words or w in _COUNT_FILLERS or w in STOPWORDS:
             continue
         return next((t for t in terms if w in t.text.split()), None)
     return None

@@ -8,6 +8,7 @@ UTF-8, 10 MB, deep nesting, a node flood) is generated here.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import resource
@@ -90,6 +91,11 @@ BAD = [
         raw("latin1.yaml", lambda: b"- id: x\n  title: " + "café".encode("latin-1") + b"\n"),
         r"latin1\.yaml:2: not valid UTF-8 \(byte 20\)",
     ),
+    Bad(
+        "a control character",
+        text("control.yaml", "- id: bell\n  kind: topic\n  title: \x07\n"),
+        r"control\.yaml:3: invalid YAML: control character U\+0007 is not allowed",
+    ),
     Bad("empty file", text("empty.yaml", ""), r"empty\.yaml:1: file is empty"),
     Bad("only a comment", text("comment.yaml", "# nothing yet\n"), r"comment\.yaml:1: file is empty"),
     Bad(
@@ -148,6 +154,23 @@ def test_a_bad_file_is_refused_precisely_cheaply_and_the_old_briefs_keep_serving
     assert cpu < CPU_BOUND, f"{cpu:.1f} s of CPU to refuse {bad.name}"
     assert engine.live is before, "nothing changed: the previous briefs keep serving"
     assert engine.search(FOUND).best is not None and engine.search(FOUND).best.brief.id == "fall-of-assad"
+
+
+def test_a_reload_refused_or_not_leaves_the_cycle_collector_as_it_found_it(briefs_dir: Path) -> None:
+    """Loading pauses Python's cycle collector; left off, a long-running bot would never free a cycle again."""
+    engine = Engine(briefs_dir, SEEDS, SYNONYMS)
+    assert gc.isenabled()
+    (briefs_dir / "broken.yaml").write_text("- id: [\n", encoding="utf-8")
+    with pytest.raises(BriefsError):
+        engine.reload()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(BriefsError):
+            engine.reload()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_check_reports_deep_nesting_instead_of_crashing(

@@ -115,6 +115,30 @@ def test_each_problem_is_located(tmp_path: Path, change: tuple[str, str], where:
     assert message in expected[0]
 
 
+def test_a_quote_is_checked_against_the_document_each_fact_cites(tmp_path: Path) -> None:
+    """The same quote twice, the second time citing a document it is not in: that fact alone is refused."""
+    fact = '      source: "001"\n      date: "2024-12-07"\n'
+    quote = "مع فرار نحو 2000 جندي سوري إلى العراق يوم السبت"
+    again = f'    - text: فر الجنود.\n      evidence: "{quote}"\n      source: "000"\n'
+    found = problems(write(tmp_path, GOOD.replace(fact, fact + again, 1)))
+    assert len(found) == 1, found
+    assert found[0].endswith(
+        "b.yaml:11: soldiers-cross.facts[1].evidence: quote not found in document 000 (000_b57cd7d31cd561a8.txt)"
+    )
+
+
+def test_a_document_edited_between_loads_is_read_again(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    briefs = write(tmp_path, GOOD)
+    load(briefs, seeds)
+    document = next(seeds.glob("001_*.txt"))
+    document.write_text(document.read_text(encoding="utf-8").replace("يوم السبت", "يوم الأحد"), encoding="utf-8")
+    with pytest.raises(BriefsError) as refused:
+        load(briefs, seeds)
+    assert [p.field for p in refused.value.problems] == ["soldiers-cross.facts[0].evidence"]
+
+
 def test_duplicate_key_is_an_error_not_silently_last_wins(tmp_path: Path) -> None:
     found = problems(write(tmp_path, GOOD.replace("  kind: event\n", "  kind: event\n  kind: topic\n", 1)))
     assert any("b.yaml:3:" in p and "duplicate key 'kind'" in p for p in found), found

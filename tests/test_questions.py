@@ -1,9 +1,10 @@
 """The shipped briefs against the question set: people's real phrasings must find the right brief.
 
 The curation issue asks for top-1 ≥ 95 %, required fact shown ≥ 95 % and out-of-scope answered
-«لم أجد…» ≥ 90 %. The floors below are what the engine reaches today (93.2 %, 94.6 %, 89.0 % on
-2026-11-23), so that no change can make answers worse unnoticed; raise them as the search improves.
-The per-style table is printed with ``pytest -s``.
+«لم أجد…» ≥ 90 % on the question set the search was developed against. The held-out questions
+(``tests/questions/holdout.yaml``, written without seeing any search result) are scored apart: their
+floors are what the engine reached on 2026-11-23, so that generalisation cannot silently get worse.
+The per-style tables are printed with ``pytest -s``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from bot.settings import Settings
 from tests import questionset
 from tests.conftest import SEEDS, SYNONYMS
 
-TOP1_FLOOR = 0.93
-FACTS_FLOOR = 0.94
-OUT_OF_SCOPE_FLOOR = 0.88
+TOP1_FLOOR = 0.95
+FACTS_FLOOR = 0.95
+OUT_OF_SCOPE_FLOOR = 0.90
+HOLDOUT_TOP1_FLOOR = 0.61
+HOLDOUT_FACTS_FLOOR = 0.56
+HOLDOUT_OUT_OF_SCOPE_FLOOR = 0.72
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +30,7 @@ def shipped() -> Engine:
     return Engine(Settings().briefs_dir, SEEDS, SYNONYMS)
 
 
-@pytest.fixture(scope="module")
-def tallies(shipped: Engine) -> dict[str, questionset.Tally]:
+def _tally(shipped: Engine, held_out: bool) -> dict[str, questionset.Tally]:
     sources = dict(shipped.snapshot.sources)
 
     def answer(q: str) -> tuple[str | None, str]:
@@ -35,15 +38,26 @@ def tallies(shipped: Engine) -> dict[str, questionset.Tally]:
         top = result.best.brief.id if result.decision == "found" and result.best else None
         return top, render.answer(result, sources, render.PLAIN)
 
-    outcomes = questionset.run(questionset.load_questions(), answer)
+    questions = [q for q in questionset.load_questions() if q.held_out == held_out]
+    outcomes = questionset.run(questions, answer)
     failures = [
         o for o in outcomes if (o.top_id != o.question.brief) or (o.question.fact and o.question.fact not in o.reply)
     ]
     for o in failures:
         print(f"MISS [{o.question.style}] {o.question.q!r}: want {o.question.brief}, got {o.top_id}")
     result = questionset.score(outcomes)
-    print("\n" + questionset.table(result))
+    print(f"\n{'held-out' if held_out else 'developed against'}:\n" + questionset.table(result))
     return result
+
+
+@pytest.fixture(scope="module")
+def tallies(shipped: Engine) -> dict[str, questionset.Tally]:
+    return _tally(shipped, held_out=False)
+
+
+@pytest.fixture(scope="module")
+def holdout(shipped: Engine) -> dict[str, questionset.Tally]:
+    return _tally(shipped, held_out=True)
 
 
 def test_the_set_is_big_and_varied() -> None:
@@ -64,11 +78,13 @@ def test_every_expected_brief_and_fact_exists(shipped: Engine) -> None:
                 assert any(q.fact in f.text for f in snap.by_id[q.brief].facts), (q.file, q.q, q.fact)
 
 
-def test_top1_accuracy(tallies: dict[str, questionset.Tally]) -> None:
+def _top1(tallies: dict[str, questionset.Tally]) -> float:
     in_scope = [t for s, t in tallies.items() if s not in ("all", "out_of_scope")]
-    right = sum(t.right for t in in_scope)
-    asked = sum(t.asked for t in in_scope)
-    assert right / asked >= TOP1_FLOOR
+    return sum(t.right for t in in_scope) / sum(t.asked for t in in_scope)
+
+
+def test_top1_accuracy(tallies: dict[str, questionset.Tally]) -> None:
+    assert _top1(tallies) >= TOP1_FLOOR
 
 
 def test_required_facts_are_shown(tallies: dict[str, questionset.Tally]) -> None:
@@ -78,3 +94,9 @@ def test_required_facts_are_shown(tallies: dict[str, questionset.Tally]) -> None
 
 def test_out_of_scope_is_refused(tallies: dict[str, questionset.Tally]) -> None:
     assert tallies["out_of_scope"].accuracy >= OUT_OF_SCOPE_FLOOR
+
+
+def test_held_out_questions_do_not_get_worse(holdout: dict[str, questionset.Tally]) -> None:
+    assert _top1(holdout) >= HOLDOUT_TOP1_FLOOR
+    assert holdout["all"].facts_shown / holdout["all"].facts_asked >= HOLDOUT_FACTS_FLOOR
+    assert holdout["out_of_scope"].accuracy >= HOLDOUT_OUT_OF_SCOPE_FLOOR

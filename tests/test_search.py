@@ -22,6 +22,9 @@ from bot.engine import Engine
         ("Soleimani", "soleimani-killing"),  # Latin name via synonyms
         ("مقتل سلیمانی", "soleimani-killing"),  # Persian yeh
         ("اغتيال سليماتي", "soleimani-killing"),  # typo in the name
+        ("اغتيال سلمياني", "soleimani-killing"),  # two letters swapped: one slip, not two
+        ("وش صار لنظام الاسد", "fall-of-assad"),  # «لنظام» (a word of another brief's title) is still «نظام»
+        ("كم مرة زار الشمري القائم", "al-qaim"),  # «كم مرة» is answered by the dated events
         ("شنو صار بالقائم", "al-qaim"),  # clitic ب on a name
         ("al-Qaim", "al-qaim"),
         ("شكد فلوس دفع العراق للأسد", "iraq-support-cost"),  # Iraqi «how much»
