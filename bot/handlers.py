@@ -12,7 +12,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext, suppress
 from pathlib import Path
 from types import TracebackType
@@ -197,6 +197,26 @@ class Handlers:
             found = known[brief.id] = tuple(out[:RELATED])
         return found
 
+    async def _argument(self, update: Update, context: Context, usage: str) -> tuple[Message, str] | None:
+        """The message and the command's argument; without an argument, the usage line is the reply."""
+        message = update.effective_message
+        if message is None:
+            return None
+        argument = arguments(context)
+        if not argument:
+            await self._reply(message, usage)
+            return None
+        return message, argument
+
+    async def _open_named(self, message: Message, live: Live, name: str, kinds: Collection[str] | None = None) -> bool:
+        """Open the brief with exactly this name or alias (of one of ``kinds``), if there is one."""
+        named = live.lookup(name)
+        if named is None or (kinds is not None and named.kind not in kinds):
+            return False
+        self.stats.question(name, "found")
+        await self._open(message, live, named)
+        return True
+
     # -- commands -------------------------------------------------------------------------------
     async def start(self, update: Update, context: Context) -> None:
         """Welcome; ``/start brief_<id>`` (a deep link from inline mode) opens that brief."""
@@ -239,19 +259,13 @@ class Handlers:
 
     async def brief(self, update: Update, context: Context) -> None:
         """``/brief <topic>``: a brief by exact name or alias, else the best match of a search."""
-        message = update.effective_message
-        if message is None:
+        asked = await self._argument(update, context, texts.USAGE_BRIEF)
+        if asked is None:
             return
-        query = arguments(context)
-        if not query:
-            await self._reply(message, texts.USAGE_BRIEF)
-            return
+        message, query = asked
         async with self._typing(message):
             live = self.engine.live
-            named = live.lookup(query)
-            if named is not None:
-                self.stats.question(query, "found")
-                await self._open(message, live, named)
+            if await self._open_named(message, live, query):
                 return
             result = live.index.search(searchable(query))
             self.stats.question(query, result.decision)
@@ -259,13 +273,10 @@ class Handlers:
 
     async def search(self, update: Update, context: Context) -> None:
         """``/search <words>``: the ranked briefs, one button each."""
-        message = update.effective_message
-        if message is None:
+        asked = await self._argument(update, context, texts.USAGE_SEARCH)
+        if asked is None:
             return
-        query = arguments(context)
-        if not query:
-            await self._reply(message, texts.USAGE_SEARCH)
-            return
+        message, query = asked
         async with self._typing(message):
             live = self.engine.live
             result = live.index.search(searchable(query), limit=SEARCH_RESULTS)
@@ -303,19 +314,13 @@ class Handlers:
 
     async def who(self, update: Update, context: Context) -> None:
         """``/who <name>``: person, organisation and place briefs only."""
-        message = update.effective_message
-        if message is None:
+        asked = await self._argument(update, context, texts.USAGE_WHO)
+        if asked is None:
             return
-        name = arguments(context)
-        if not name:
-            await self._reply(message, texts.USAGE_WHO)
-            return
+        message, name = asked
         async with self._typing(message):
             live = self.engine.live
-            named = live.lookup(name)
-            if named is not None and named.kind in WHO_KINDS:
-                self.stats.question(name, "found")
-                await self._open(message, live, named)
+            if await self._open_named(message, live, name, WHO_KINDS):
                 return
             result = live.search_kinds(searchable(name), WHO_KINDS)
             self.stats.question(name, result.decision)

@@ -43,12 +43,6 @@ class Postings:
         start, end = self._span[key]
         return end - start
 
-    def weight(self, key: str, brief: int) -> float:
-        """The key's field weight in one brief (0 when absent), for explanations and tests."""
-        ids, weights = self.matches((key,))
-        found = np.flatnonzero(ids == brief)
-        return float(weights[found[0]]) if found.size else 0.0
-
     def matches(self, keys: Sequence[str]) -> tuple[Ids, Weights]:
         """Briefs holding any of the keys (one term's spellings), each with its best weight among them."""
         if len(keys) == 1:

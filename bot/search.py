@@ -123,54 +123,60 @@ class Index:
         self.synonyms = synonyms
         self.briefs = snapshot.briefs
         self._position = {b.id: i for i, b in enumerate(self.briefs)}
-        self._lists: dict[str, dict[int, float]] = defaultdict(dict)
         self._fact_keys: list[list[frozenset[str]]] = []
         self._names: list[list[tuple[tuple[frozenset[str], ...], frozenset[str]]]] = []
-        self.protected: set[str] = set()
-        for b in self.briefs:
-            for name in (b.title, *b.aliases):
-                self.protected.update(tokenize(normalize(name)))
-        for i, b in enumerate(self.briefs):
-            self._add_brief(i, b)
-        self._postings = Postings(self._lists, len(self.briefs))
+        names = [[tokenize(normalize(n)) for n in (b.title, *b.aliases)] for b in self.briefs]
+        self.protected: set[str] = {t for of_brief in names for toks in of_brief for t in toks}
+        lists: dict[str, dict[int, float]] = defaultdict(dict)
+        for i, (b, of_brief) in enumerate(zip(self.briefs, names, strict=True)):
+            for k, weight in self._add_brief(b, of_brief).items():
+                lists[k][i] = weight
+        self._postings = Postings(lists, len(self.briefs))
         n = max(len(self.briefs), 1)
-        self._idf = {k: math.log(1 + n / len(p)) ** IDF_POWER for k, p in self._lists.items()}
-        del self._lists
+        self._idf = {k: math.log(1 + n / self._postings.frequency(k)) ** IDF_POWER for k in self._postings}
         self._max_idf = math.log(1 + n) ** IDF_POWER
         self.vocabulary = sorted(k for k in self._postings if not k.startswith("~") and not k.isdigit())
         self._near: dict[tuple[int, int], list[str]] = {}
         self._short_names = sorted(k for k in self.protected if k in self._postings and len(k) == FUZZY_MIN_LENGTH)
 
     # -- building -----------------------------------------------------------------------------
-    def keys_of(self, text: str) -> set[str]:
+    def _keys_of(self, text: str) -> set[str]:
         """Index keys of a text: its tokens, their light stems (names excepted) and synonym groups."""
         toks = tokenize(normalize(text))
+        return self._keys(toks, self.synonyms.spans(toks))
+
+    def _keys(self, toks: Sequence[str], spans: Iterable[tuple[int, int, str]]) -> set[str]:
         keys = set(toks)
         for t in toks:
             if t not in self.protected:
                 keys.add(stem(t))
-        keys.update(key for _, _, key in self.synonyms.spans(toks))
+        keys.update(key for _, _, key in spans)
         # Interned: every fact's key set holds the same few thousand words, not copies of them.
         return {sys.intern(k) for k in keys - STOPWORDS}
 
-    def _add_brief(self, i: int, b: Brief) -> None:
+    def _add_brief(self, b: Brief, names: Sequence[Sequence[str]]) -> dict[str, float]:
+        """Each key of the brief with its best field weight; records its names' and facts' keys on the way."""
         # Fields from the heaviest down, so a key's first weight is its best in this brief.
         best: dict[str, float] = {}
+        words = []
+        for toks in names:
+            spans = self.synonyms.spans(toks)
+            for k in self._keys(toks, spans):
+                best.setdefault(k, W_NAME)
+            words.append(self._name_words(toks, spans))
+        self._names.append([(tokens, frozenset().union(*tokens)) for tokens in words])
         fields: list[tuple[Iterable[str], float]] = [
-            ((b.title, *b.aliases), W_NAME),
             (b.questions, W_QUESTION),
             (b.tags, W_TAG),
             ((b.summary,), W_SUMMARY),
         ]
         for texts, weight in fields:
             for text in texts:
-                for k in self.keys_of(text):
+                for k in self._keys_of(text):
                     best.setdefault(k, weight)
-        names = [self._name_tokens(n) for n in (b.title, *b.aliases)]
-        self._names.append([(tokens, frozenset().union(*tokens)) for tokens in names])
         stated = []
         for f in b.facts:
-            keys = self.keys_of(f.text)
+            keys = self._keys_of(f.text)
             if f.date:
                 keys.add(f.date[:4])
             for k in keys:
@@ -178,19 +184,18 @@ class Index:
             stated.append(keys)
         fact_keys = []
         for f, keys in zip(b.facts, stated, strict=True):
-            quoted = self.keys_of(f.evidence) - keys
+            quoted = self._keys_of(f.evidence) - keys
             for k in quoted:
                 best.setdefault(k, W_EVIDENCE)
             fact_keys.append(frozenset(keys | quoted))
         self._fact_keys.append(fact_keys)
-        for k, weight in best.items():
-            self._lists[k][i] = weight
+        return best
 
-    def _name_tokens(self, name: str) -> tuple[frozenset[str], ...]:
+    @staticmethod
+    def _name_words(toks: Sequence[str], spans: Iterable[tuple[int, int, str]]) -> tuple[frozenset[str], ...]:
         """Per content word of a name, the keys that match it (the word and its synonym groups)."""
-        toks = tokenize(normalize(name))
         groups: dict[int, set[str]] = defaultdict(set)
-        for start, end, key in self.synonyms.spans(toks):
+        for start, end, key in spans:
             for j in range(start, end):
                 groups[j].add(key)
         return tuple(frozenset({t, *groups[j]}) for j, t in enumerate(toks) if t not in STOPWORDS)
@@ -219,12 +224,10 @@ class Index:
         # The word itself, its light stem, and each clitic-stripped form («بالعراق» → «العراق»),
         # as far as the index knows them; a stripped form may also be a one-word synonym. A word
         # of a name keeps its ending: «والسوداني» is «السوداني», not «السودان».
-        if tok in self.protected and tok in self._postings:
-            forms = [tok, tok, *variants(tok, suffixes=False)]
-        else:
-            forms = [tok, stem(tok), *variants(tok)]
-        keys = [f for f in dict.fromkeys(forms) if f in self._postings][:4]
-        keys += [k for f in forms[1:] if (k := self.synonyms.phrases.get((f,))) and k in self._postings]
+        name = tok in self.protected and tok in self._postings
+        stripped = variants(tok, suffixes=False) if name else [stem(tok), *variants(tok)]
+        keys = [f for f in dict.fromkeys((tok, *stripped)) if f in self._postings][:4]
+        keys += [k for f in stripped if (k := self.synonyms.phrases.get((f,))) and k in self._postings]
         if keys:
             keys = list(dict.fromkeys(keys))
             return Term(tok, tuple(keys), max(self._idf[k] for k in keys))

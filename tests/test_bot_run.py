@@ -35,6 +35,42 @@ async def launch(**kwargs: Any) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=ROOT, **kwargs)
 
 
+@dataclass
+class Running:
+    """A ``python -m bot run`` process, its log so far, and an event set once a line contains ``watch``."""
+
+    proc: asyncio.subprocess.Process
+    log: list[str]
+    seen: asyncio.Event
+
+
+@asynccontextmanager
+async def running(env: dict[str, str], watch: str) -> AsyncIterator[Running]:
+    """The bot as a subprocess whose stderr is drained as it comes (DEBUG output would fill the pipe).
+
+    The test ends it (a signal); if the test fails first, the process is killed here.
+    """
+    proc = await launch(env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    bot = Running(proc, [], asyncio.Event())
+
+    async def read_log() -> None:
+        assert proc.stderr is not None
+        async for raw in proc.stderr:
+            bot.log.append(raw.decode(errors="replace"))
+            if watch in bot.log[-1]:
+                bot.seen.set()
+
+    reader = asyncio.create_task(read_log())
+    try:
+        yield bot
+        await reader
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        reader.cancel()
+
+
 def bot_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_", "WEBHOOK_"))}
     env.update(BRIEFS_DIR=str(FIXTURE_BRIEFS), BOT_CONFIG_FILE="/nonexistent/bot.yaml", PYTHONUNBUFFERED="1")
@@ -44,40 +80,18 @@ def bot_env(**extra: str) -> dict[str, str]:
 
 async def test_python_m_bot_run_answers_reloads_on_sighup_and_stops_on_sigterm() -> None:
     async with FakeBotAPI(TOKEN) as fake:
-        proc = await launch(
-            env=bot_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url, LOG_LEVEL="DEBUG"),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        lines: list[str] = []
-        reloaded = asyncio.Event()
-
-        async def read_log() -> None:  # keep draining stderr: DEBUG output would fill the pipe
-            assert proc.stderr is not None
-            async for raw in proc.stderr:
-                line = raw.decode(errors="replace")
-                lines.append(line)
-                if "reloaded:" in line:
-                    reloaded.set()
-
-        reader = asyncio.create_task(read_log())
-        try:
+        env = bot_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url, LOG_LEVEL="DEBUG")
+        async with running(env, watch="reloaded:") as bot:
             await fake.wait_for(lambda c: c.method == "setMyCommands", PROCESS_TIMEOUT)
             fake.push({"message": fake.user_message(PRIVATE, USER, "متى سقط نظام الأسد؟")})
             answer = await fake.wait_for(lambda c: c.method == "sendMessage", TIMEOUT)
             assert answer.ok and answer.result["text"].startswith("سقوط نظام الأسد")
 
-            proc.send_signal(signal.SIGHUP)
-            await asyncio.wait_for(reloaded.wait(), TIMEOUT)
-            proc.send_signal(signal.SIGTERM)
-            assert await asyncio.wait_for(proc.wait(), TIMEOUT) == 0
-            await reader
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-            reader.cancel()
-    log = "".join(lines)
+            bot.proc.send_signal(signal.SIGHUP)
+            await asyncio.wait_for(bot.seen.wait(), TIMEOUT)
+            bot.proc.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(bot.proc.wait(), TIMEOUT) == 0
+    log = "".join(bot.log)
     assert f"Mojaz @{fake.me.username}: 5 briefs, 12 facts" in log and "long polling" in log
     assert TOKEN.split(":")[1] not in log
     assert "[REDACTED]" in log  # PTB logs the API URL at DEBUG: it was there, and it was redacted

@@ -40,7 +40,7 @@ from tests.fakebotapi import (
     too_many_requests,
 )
 from tests.harness import FAST_RETRY, PRIVATE, TIMEOUT, TOKEN, USER, TestBot, isolate_env, running_bot
-from tests.test_bot_run import PROCESS_TIMEOUT, bot_env, launch
+from tests.test_bot_run import PROCESS_TIMEOUT, bot_env, running
 
 QUESTION = "متى سقط نظام الأسد؟"
 ANSWER = "سقوط نظام الأسد"
@@ -341,38 +341,17 @@ async def test_shutdown_answers_every_fetched_update_then_exits_cleanly(sig: sig
     """
     async with FakeBotAPI(TOKEN) as fake:
         fake.hold("sendMessage")
-        proc = await launch(
-            env=bot_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url, BOT_RATE_LIMIT="off"),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        lines: list[str] = []
-        stopping = asyncio.Event()
-
-        async def read_log() -> None:
-            assert proc.stderr is not None
-            async for raw in proc.stderr:
-                lines.append(raw.decode(errors="replace"))
-                if "Application is stopping" in lines[-1]:
-                    stopping.set()
-
-        reader = asyncio.create_task(read_log())
-        try:
+        env = bot_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url, BOT_RATE_LIMIT="off")
+        async with running(env, watch="Application is stopping") as bot:
             await fake.wait_for(lambda c: c.method == "setMyCommands", PROCESS_TIMEOUT)
             uids = [fake.push(u) for u in questions(fake)]
             await fake.wait_parked(len(USERS))
-            proc.send_signal(sig)
-            await asyncio.wait_for(stopping.wait(), TIMEOUT)
+            bot.proc.send_signal(sig)
+            await asyncio.wait_for(bot.seen.wait(), TIMEOUT)
             assert not [c for c in fake.calls if c.method == "sendMessage"], "every answer is still in flight"
             fake.release()
-            assert await asyncio.wait_for(proc.wait(), TIMEOUT) == 0
-            await reader
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-            reader.cancel()
-    log = "".join(lines)
+            assert await asyncio.wait_for(bot.proc.wait(), TIMEOUT) == 0
+    log = "".join(bot.log)
     for user in USERS:
         assert len(delivered(fake, user.id)) == 1, log
     assert fake.confirmed > max(uids), "fetched updates were confirmed: a restart will not answer them again"
