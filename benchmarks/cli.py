@@ -144,6 +144,7 @@ def headline(report: dict[str, Any]) -> dict[str, Any]:
         "index_build_s": by_size("build_s", "median"),
         "rss_mb": by_size("rss_mb"),
         "quality": report.get("quality"),
+        "quality_at_mojaz_refusal": report.get("quality_at_mojaz_refusal"),
         "bot_updates_per_s": pick("per_second", "closed loop (capacity)"),
         "bot_p99_ms_50_chats": pick("p99_ms", "chats, open loop", unless="limiter on"),
         "bot_p99_ms_limited": pick("p99_ms", "limiter on"),
@@ -330,9 +331,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         since = time.perf_counter()
         q = quality.run(shipped, Synonyms.load(settings.synonyms_file), questions[::4] if args.quick else questions)
         thresholds = q.thresholds
-        report["quality"] = quality.to_json(q)
+        report["quality"] = quality.to_json(q.tallies)
+        report["quality_at_mojaz_refusal"] = quality.to_json({"mojaz": q.tallies["mojaz"], **q.at_refusal})
         report["quality_detail"] = {
             "thresholds": q.thresholds,
+            "thresholds_at_mojaz_refusal": q.refusal_thresholds,
             "untuned_all": q.untuned,
             "facts": {s: [t["all"].facts_shown, t["all"].facts_asked] for s, t in q.tallies.items()},
         }

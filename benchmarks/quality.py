@@ -6,10 +6,16 @@ right (out of scope: «لم أجد»), and whether the required fact is in the r
 Each baseline gets the score threshold that maximises its own overall accuracy *on this very
 question set* (every distinct score is tried). Tuning on the test questions flatters the
 baselines; Mojaz's thresholds were set by its authors and are not tuned here.
+
+A baseline tuned that way answers most out-of-scope questions with some wrong brief, which buys
+it in-scope accuracy. So the baselines are also scored at Mojaz's own operating point: the lowest
+threshold at which they refuse at least the share of out-of-scope questions Mojaz refuses — the
+same precision on questions the briefs do not cover, compared on the ones they do.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +33,8 @@ class Quality:
     tallies: dict[str, dict[str, Tally]]  # system → style → tally
     untuned: dict[str, float]  # baseline → overall accuracy with no threshold
     thresholds: dict[str, float]
+    at_refusal: dict[str, dict[str, Tally]]  # baseline → style → tally, refusing as Mojaz does
+    refusal_thresholds: dict[str, float]
 
 
 def _right(q: Question, brief_id: str | None) -> bool:
@@ -49,11 +57,24 @@ def tune(system: Naive | BM25, questions: Sequence[Question]) -> tuple[float, li
     return best[1], raw
 
 
+def refusing(raw: Sequence[Scored], questions: Sequence[Question], rate: float) -> float:
+    """The lowest threshold at which this baseline refuses at least ``rate`` of the out-of-scope questions."""
+    scores = [r[1] if r else 0.0 for q, r in zip(questions, raw, strict=True) if q.out_of_scope]
+    for s in sorted({0.0, *scores}):
+        threshold = math.nextafter(s, math.inf) if s > 0 else 0.0  # refuses every score up to s
+        if sum(1 for x in scores if x <= 0 or x < threshold) >= rate * len(scores):
+            return threshold
+    return math.inf
+
+
 def run(snapshot: Snapshot, synonyms: Synonyms, questions: Sequence[Question]) -> Quality:
     mojaz = Mojaz(snapshot.briefs, snapshot.sources, synonyms)
     tallies = {"mojaz": score(Outcome(q, *mojaz.answer(q.q)) for q in questions)}
     untuned: dict[str, float] = {}
     thresholds: dict[str, float] = {}
+    at_refusal: dict[str, dict[str, Tally]] = {}
+    refusal_thresholds: dict[str, float] = {}
+    mojaz_refuses = tallies["mojaz"]["out_of_scope"].accuracy if "out_of_scope" in tallies["mojaz"] else 0.0
     for baseline in (Naive(snapshot.briefs, snapshot.sources), BM25(snapshot.briefs, snapshot.sources)):
         threshold, raw = tune(baseline, questions)
         baseline.threshold = 0.0
@@ -63,31 +84,39 @@ def run(snapshot: Snapshot, synonyms: Synonyms, questions: Sequence[Question]) -
         baseline.threshold = threshold
         thresholds[baseline.name] = threshold
         tallies[baseline.name] = score(Outcome(q, *baseline.reply(r)) for q, r in zip(questions, raw, strict=True))
-    return Quality(tallies, untuned, thresholds)
+        baseline.threshold = refusing(raw, questions, mojaz_refuses)
+        refusal_thresholds[baseline.name] = baseline.threshold
+        at_refusal[baseline.name] = score(Outcome(q, *baseline.reply(r)) for q, r in zip(questions, raw, strict=True))
+    return Quality(tallies, untuned, thresholds, at_refusal, refusal_thresholds)
 
 
-def report(quality: Quality) -> str:
+def _rows(tallies: dict[str, dict[str, Tally]], marks: bool) -> list[list[str]]:
     systems = ("mojaz", "naive", "bm25")
     rows = []
     for style in (*STYLES, "all"):
-        if style not in quality.tallies["mojaz"]:
+        if style not in tallies["mojaz"]:
             continue
-        acc = {s: quality.tallies[s][style].accuracy for s in systems}
+        acc = {s: tallies[s][style].accuracy for s in systems}
         lead = 100 * (acc["mojaz"] - max(acc["naive"], acc["bm25"]))
-        mark = " *" if lead < 0 or (style in BASELINE_STYLES and lead < 10) else ""
+        missed = lead < 0 or (style in BASELINE_STYLES and lead < 10)
+        mark = " *" if marks and missed else ""
         rows.append(
             [
                 style if style != "out_of_scope" else "out_of_scope (refused)",
-                str(quality.tallies["mojaz"][style].asked),
+                str(tallies["mojaz"][style].asked),
                 *(f"{acc[s]:.1%}" for s in systems),
                 f"{lead:+.1f}{mark}",
             ]
         )
     facts = []
     for s in systems:
-        t = quality.tallies[s]["all"]
+        t = tallies[s]["all"]
         facts.append(f"{t.facts_shown}/{t.facts_asked} ({t.facts_shown / max(t.facts_asked, 1):.1%})")
     rows.append(["required fact shown", "", *facts, ""])
+    return rows
+
+
+def report(quality: Quality) -> str:
     header = ["style", "n", "Mojaz", "naive fuzzy", "BM25", "lead (pts)"]
     note = (
         f"Top-1 brief (out of scope: refused with «لم أجد»). Baseline thresholds tuned on these questions: "
@@ -96,11 +125,27 @@ def report(quality: Quality) -> str:
         "lead = Mojaz minus the better baseline; * marks a missed target (≥ 0 on every style, ≥ +10 on "
         "typo, dialect and keyword)."
     )
-    return table(header, rows, "Answer quality on the question set") + "\n" + note
+    same = {"mojaz": quality.tallies["mojaz"], **quality.at_refusal}
+    refused = quality.tallies["mojaz"].get("out_of_scope")
+    second = (
+        f"Baselines at Mojaz's operating point: each refuses at least the {refused.accuracy:.1%} of out-of-scope "
+        f"questions Mojaz refuses (naive WRatio ≥ {quality.refusal_thresholds['naive']:.1f}, BM25 ≥ "
+        f"{quality.refusal_thresholds['bm25']:.2f}); the targets above are judged on the first table."
+        if refused
+        else ""
+    )
+    out = table(header, _rows(quality.tallies, marks=True), "Answer quality on the question set") + "\n" + note
+    if refused:
+        out += (
+            "\n\n"
+            + table(header, _rows(same, marks=False), "Same questions, baselines refusing as often as Mojaz")
+            + "\n"
+            + second
+        )
+    return out
 
 
-def to_json(quality: Quality) -> dict[str, dict[str, float]]:
+def to_json(tallies: dict[str, dict[str, Tally]]) -> dict[str, dict[str, float]]:
     return {
-        system: {style: round(t.accuracy, 4) for style, t in tallies.items()}
-        for system, tallies in quality.tallies.items()
+        system: {style: round(t.accuracy, 4) for style, t in by_style.items()} for system, by_style in tallies.items()
     }

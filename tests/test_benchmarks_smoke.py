@@ -39,3 +39,7 @@ def test_quick_benchmarks_run_and_write_the_headline_keys(tmp_path: Path) -> Non
     for system in ("mojaz", "naive", "bm25"):
         assert set(data["quality"][system]) == {*STYLES, "all"}
         assert all(0 <= v <= 1 for v in data["quality"][system].values())
+    same = data["quality_at_mojaz_refusal"]
+    assert same["mojaz"] == data["quality"]["mojaz"]
+    for system in ("naive", "bm25"):  # compared at Mojaz's operating point: refusing at least as often
+        assert same[system]["out_of_scope"] >= same["mojaz"]["out_of_scope"]
