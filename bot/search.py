@@ -136,7 +136,8 @@ class Index:
         self._idf = {k: math.log(1 + n / self._postings.frequency(k)) ** IDF_POWER for k in self._postings}
         self._max_idf = math.log(1 + n) ** IDF_POWER
         self.vocabulary = sorted(k for k in self._postings if not k.startswith("~") and not k.isdigit())
-        self._near: dict[tuple[int, int], list[str]] = {}
+        self._near: dict[tuple[int, int], tuple[list[str], npt.NDArray[np.uint64]]] = {}
+        self._numbered: dict[int, tuple[bool, ...]] = {}  # per brief, which facts hold a digit
         self._short_names = sorted(k for k in self.protected if k in self._postings and len(k) == FUZZY_MIN_LENGTH)
 
     # -- building -----------------------------------------------------------------------------
@@ -246,15 +247,20 @@ class Index:
             # A short word is corrected only to a longer name it misses a letter of («رسل» → «رسول»).
             return tuple(k for k in _nearest(tok, self._short_names, 1) if len(k) > len(tok))
         edits = 1 if len(tok) <= 7 else 2
-        return _nearest(tok, self._lengths_near(len(tok), edits), edits)
+        words, letters = self._lengths_near(len(tok), edits)
+        # Each slip changes at most two letters of a word's letter set, so words whose sets differ
+        # more cannot be near: a vector test leaves the edit distance a few dozen words to check.
+        near = np.flatnonzero(np.bitwise_count(letters ^ _letters(tok)) <= 2 * edits)
+        return _nearest(tok, [words[j] for j in near.tolist()], edits)
 
-    def _lengths_near(self, length: int, edits: int) -> list[str]:
-        """The vocabulary words a word of this length can reach in ``edits`` slips, in vocabulary order."""
-        words = self._near.get((length, edits))
-        if words is None:
+    def _lengths_near(self, length: int, edits: int) -> tuple[list[str], npt.NDArray[np.uint64]]:
+        """Vocabulary words a word of this length can reach in ``edits`` slips, in order, with their letter sets."""
+        found = self._near.get((length, edits))
+        if found is None:
             words = [w for w in self.vocabulary if abs(len(w) - length) <= edits]
-            self._near[(length, edits)] = words
-        return words
+            found = (words, np.array([_letters(w) for w in words], dtype=np.uint64))
+            self._near[(length, edits)] = found
+        return found
 
     def search(self, query: str, limit: int = 5, kinds: Collection[str] | None = None) -> Result:
         """Rank briefs for a question and decide whether the best one answers it.
@@ -282,6 +288,7 @@ class Index:
         # ``limit`` briefs score above the next one's ceiling, the rest cannot make the list.
         pool = [i for i in first if kinds is None or self.briefs[i].kind in kinds]
         ceiling = {i: float((S_COVERAGE + S_UNIT + S_NAME) * coverage[i] + S_PLACE * placed[i]) / total for i in pool}
+        asked = frozenset().union(*(t.keyset for t in terms))
         scored: list[tuple[float, int]] = []
         kept: list[float] = []  # the ``limit`` best scores so far, lowest first (a heap)
         for i in sorted(pool, key=lambda i: (-ceiling[i], i)):
@@ -289,7 +296,7 @@ class Index:
                 break
             unit = max(self._fact_coverage(i, terms), default=0.0)
             score = float(S_COVERAGE * coverage[i] + S_PLACE * placed[i] + S_UNIT * unit) / total
-            score += S_NAME * self._name_match(i, terms, total)
+            score += S_NAME * self._name_match(i, terms, asked, total)
             scored.append((score, i))
             (heapq.heappushpop if len(kept) == limit else heapq.heappush)(kept, score)
         scored.sort(key=lambda si: (-si[0], si[1]))
@@ -354,12 +361,11 @@ class Index:
         for keys in self._fact_keys[i]:
             yield sum(t.credit for t in terms if not keys.isdisjoint(t.keyset))
 
-    def _name_match(self, i: int, terms: Sequence[Term], total: float) -> float:
+    def _name_match(self, i: int, terms: Sequence[Term], asked: frozenset[str], total: float) -> float:
         """Best name by share of the question it covers × share of the name the question covers.
 
         «سليماني» is all of the name «سليماني» but half of «مقتل سليماني»: the person wins.
         """
-        asked = frozenset().union(*(t.keyset for t in terms))
         best = 0.0
         for tokens, union in self._names[i]:
             if not tokens or asked.isdisjoint(union):
@@ -373,12 +379,15 @@ class Index:
         self, i: int, score: float, coverage: float, terms: Sequence[Term], wants_date: bool, wants_number: bool
     ) -> Hit:
         brief = self.briefs[i]
+        numbered = self._numbered.get(i)
+        if numbered is None:
+            numbered = self._numbered[i] = tuple(any(ch.isdigit() for ch in f.text) for f in brief.facts)
         scored = []
         for pos, (fact, keys) in enumerate(zip(brief.facts, self._fact_keys[i], strict=True)):
             s = sum(t.weight for t in terms if not keys.isdisjoint(t.keyset))
             if s and wants_date and fact.date:
                 s += 0.5
-            if s and wants_number and any(ch.isdigit() for ch in fact.text):
+            if s and wants_number and numbered[pos]:
                 s += 0.5
             scored.append((s, pos, fact))
         scored.sort(key=lambda x: (-x[0], x[1]))
@@ -390,6 +399,14 @@ def _nearest(word: str, vocabulary: Sequence[str], edits: int) -> tuple[str, ...
     """Up to three words within ``edits`` typing slips (a swapped pair of letters is one)."""
     found = process.extract(word, vocabulary, scorer=OSA.distance, processor=None, score_cutoff=edits, limit=3)
     return tuple(k for k, _, _ in found)
+
+
+def _letters(word: str) -> int:
+    """The set of a word's letters as a 64-bit mask (letters may share a bit: the test stays safe)."""
+    mask = 0
+    for ch in word:
+        mask |= 1 << (ord(ch) & 63)
+    return mask
 
 
 def _top(key: npt.NDArray[np.float64], candidates: npt.NDArray[np.intp], k: int) -> list[int]:
