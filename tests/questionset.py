@@ -13,9 +13,9 @@ from pathlib import Path
 from bot.yamlfile import parse
 
 QUESTIONS_DIR = Path(__file__).resolve().parent / "questions"
-# Written after the search was tuned, by someone who never saw its results: it measures how well the
-# tuning generalises, so it is scored on its own and never tuned against.
-HOLDOUT_FILE = "holdout.yaml"
+# Written after the search was tuned, by someone who never saw its results: they measure how well the
+# tuning generalises, so each is scored on its own and never tuned against (holdout*.yaml).
+HOLDOUT_PREFIX = "holdout"
 STYLES = ("msa", "dialect", "no_hamza", "keyword", "typo", "english", "out_of_scope")
 
 
@@ -35,7 +35,7 @@ class Question:
 
     @property
     def held_out(self) -> bool:
-        return self.file == HOLDOUT_FILE
+        return self.file.startswith(HOLDOUT_PREFIX)
 
 
 def load_questions(folder: Path = QUESTIONS_DIR) -> list[Question]:

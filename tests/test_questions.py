@@ -1,10 +1,11 @@
 """The shipped briefs against the question set: people's real phrasings must find the right brief.
 
 The curation issue asks for top-1 ≥ 95 %, required fact shown ≥ 95 % and out-of-scope answered
-«لم أجد…» ≥ 90 % on the question set the search was developed against. The held-out questions
-(``tests/questions/holdout.yaml``, written without seeing any search result) are scored apart: their
-floors are what the engine reached on 2026-11-23, so that generalisation cannot silently get worse.
-The per-style tables are printed with ``pytest -s``.
+«لم أجد…» ≥ 90 % on the question set the search was developed against. Each held-out set
+(``tests/questions/holdout*.yaml``, written without seeing any search result) is scored apart: its
+floors are what the engine reached when it was added, so that generalisation cannot silently get
+worse. ``holdout.yaml`` has since been read while fixing misses (some dialect stopwords came from
+it); ``holdout_2.yaml`` has not. The per-style tables are printed with ``pytest -s``.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from tests.conftest import SEEDS, SYNONYMS
 TOP1_FLOOR = 0.95
 FACTS_FLOOR = 0.95
 OUT_OF_SCOPE_FLOOR = 0.90
-HOLDOUT_TOP1_FLOOR = 0.61
-HOLDOUT_FACTS_FLOOR = 0.56
-HOLDOUT_OUT_OF_SCOPE_FLOOR = 0.72
+# Held-out file → floors for (top-1 in scope, required facts shown, out of scope refused).
+HOLDOUT_FLOORS = {
+    "holdout.yaml": (0.63, 0.68, 0.72),  # 46/72, 11/16, 13/18 on 2026-11-23
+    "holdout_2.yaml": (0.50, 0.44, 0.72),  # 36/72, 8/18, 13/18 when added (2026-11-23)
+}
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +33,8 @@ def shipped() -> Engine:
     return Engine(Settings().briefs_dir, SEEDS, SYNONYMS)
 
 
-def _tally(shipped: Engine, held_out: bool) -> dict[str, questionset.Tally]:
+def _tally(shipped: Engine, held_out: str | None) -> dict[str, questionset.Tally]:
+    """Score one question file set: the developed-against files (``None``) or one held-out file."""
     sources = dict(shipped.snapshot.sources)
 
     def answer(q: str) -> tuple[str | None, str]:
@@ -38,7 +42,7 @@ def _tally(shipped: Engine, held_out: bool) -> dict[str, questionset.Tally]:
         top = result.best.brief.id if result.decision == "found" and result.best else None
         return top, render.answer(result, sources, render.PLAIN)
 
-    questions = [q for q in questionset.load_questions() if q.held_out == held_out]
+    questions = [q for q in questionset.load_questions() if (q.file == held_out if held_out else not q.held_out)]
     outcomes = questionset.run(questions, answer)
     failures = [
         o for o in outcomes if (o.top_id != o.question.brief) or (o.question.fact and o.question.fact not in o.reply)
@@ -46,18 +50,13 @@ def _tally(shipped: Engine, held_out: bool) -> dict[str, questionset.Tally]:
     for o in failures:
         print(f"MISS [{o.question.style}] {o.question.q!r}: want {o.question.brief}, got {o.top_id}")
     result = questionset.score(outcomes)
-    print(f"\n{'held-out' if held_out else 'developed against'}:\n" + questionset.table(result))
+    print(f"\n{held_out or 'developed against'}:\n" + questionset.table(result))
     return result
 
 
 @pytest.fixture(scope="module")
 def tallies(shipped: Engine) -> dict[str, questionset.Tally]:
-    return _tally(shipped, held_out=False)
-
-
-@pytest.fixture(scope="module")
-def holdout(shipped: Engine) -> dict[str, questionset.Tally]:
-    return _tally(shipped, held_out=True)
+    return _tally(shipped, held_out=None)
 
 
 def test_the_set_is_big_and_varied() -> None:
@@ -96,7 +95,14 @@ def test_out_of_scope_is_refused(tallies: dict[str, questionset.Tally]) -> None:
     assert tallies["out_of_scope"].accuracy >= OUT_OF_SCOPE_FLOOR
 
 
-def test_held_out_questions_do_not_get_worse(holdout: dict[str, questionset.Tally]) -> None:
-    assert _top1(holdout) >= HOLDOUT_TOP1_FLOOR
-    assert holdout["all"].facts_shown / holdout["all"].facts_asked >= HOLDOUT_FACTS_FLOOR
-    assert holdout["out_of_scope"].accuracy >= HOLDOUT_OUT_OF_SCOPE_FLOOR
+@pytest.mark.parametrize("name", sorted(HOLDOUT_FLOORS))
+def test_held_out_questions_do_not_get_worse(shipped: Engine, name: str) -> None:
+    holdout = _tally(shipped, held_out=name)
+    top1, facts, refused = HOLDOUT_FLOORS[name]
+    assert _top1(holdout) >= top1
+    assert holdout["all"].facts_shown / holdout["all"].facts_asked >= facts
+    assert holdout["out_of_scope"].accuracy >= refused
+
+
+def test_every_held_out_file_has_floors() -> None:
+    assert {q.file for q in questionset.load_questions() if q.held_out} == set(HOLDOUT_FLOORS)
