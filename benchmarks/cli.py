@@ -145,6 +145,7 @@ def headline(report: dict[str, Any]) -> dict[str, Any]:
         "rss_mb": by_size("rss_mb"),
         "quality": report.get("quality"),
         "quality_at_mojaz_refusal": report.get("quality_at_mojaz_refusal"),
+        "quality_ranked_first": report.get("quality_ranked_first"),
         "bot_updates_per_s": pick("per_second", "closed loop (capacity)"),
         "bot_p99_ms_50_chats": pick("p99_ms", "chats, open loop", unless="limiter on"),
         "bot_p99_ms_limited": pick("p99_ms", "limiter on"),
@@ -333,6 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         thresholds = q.thresholds
         report["quality"] = quality.to_json(q.tallies)
         report["quality_at_mojaz_refusal"] = quality.to_json({"mojaz": q.tallies["mojaz"], **q.at_refusal})
+        report["quality_ranked_first"] = {s: {k: round(v, 4) for k, v in by.items()} for s, by in q.ranked.items()}
         report["quality_detail"] = {
             "thresholds": q.thresholds,
             "thresholds_at_mojaz_refusal": q.refusal_thresholds,

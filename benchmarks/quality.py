@@ -35,6 +35,20 @@ class Quality:
     thresholds: dict[str, float]
     at_refusal: dict[str, dict[str, Tally]]  # baseline → style → tally, refusing as Mojaz does
     refusal_thresholds: dict[str, float]
+    ranked: dict[str, dict[str, float]]  # system → style → right brief ranked first, refusals aside
+
+
+def _ranked(firsts: Sequence[str | None], questions: Sequence[Question]) -> dict[str, float]:
+    """Share of in-scope questions whose first-ranked brief is the right one, per style, held-out apart."""
+    counts: dict[str, list[int]] = {}
+    for q, first in zip(questions, firsts, strict=True):
+        if q.out_of_scope:
+            continue
+        for key in (q.style, "all", *(("held_out",) if q.held_out else ())):
+            c = counts.setdefault(key, [0, 0])
+            c[0] += 1
+            c[1] += first == q.brief
+    return {key: right / asked for key, (asked, right) in counts.items()}
 
 
 def _right(q: Question, brief_id: str | None) -> bool:
@@ -75,6 +89,7 @@ def run(snapshot: Snapshot, synonyms: Synonyms, questions: Sequence[Question]) -
     at_refusal: dict[str, dict[str, Tally]] = {}
     refusal_thresholds: dict[str, float] = {}
     mojaz_refuses = tallies["mojaz"]["out_of_scope"].accuracy if "out_of_scope" in tallies["mojaz"] else 0.0
+    ranked = {"mojaz": _ranked([mojaz.first(q.q) for q in questions], questions)}
     for baseline in (Naive(snapshot.briefs, snapshot.sources), BM25(snapshot.briefs, snapshot.sources)):
         threshold, raw = tune(baseline, questions)
         baseline.threshold = 0.0
@@ -87,7 +102,8 @@ def run(snapshot: Snapshot, synonyms: Synonyms, questions: Sequence[Question]) -
         baseline.threshold = refusing(raw, questions, mojaz_refuses)
         refusal_thresholds[baseline.name] = baseline.threshold
         at_refusal[baseline.name] = score(Outcome(q, *baseline.reply(r)) for q, r in zip(questions, raw, strict=True))
-    return Quality(tallies, untuned, thresholds, at_refusal, refusal_thresholds)
+        ranked[baseline.name] = _ranked([baseline.first(r) for r in raw], questions)
+    return Quality(tallies, untuned, thresholds, at_refusal, refusal_thresholds, ranked)
 
 
 def _rows(tallies: dict[str, dict[str, Tally]], marks: bool) -> list[list[str]]:
@@ -142,7 +158,14 @@ def report(quality: Quality) -> str:
             + "\n"
             + second
         )
-    return out
+    systems = ("mojaz", "naive", "bm25")
+    rows = [
+        [style, *(f"{quality.ranked[s][style]:.1%}" for s in systems)]
+        for style in (*STYLES, "all", "held_out")
+        if style in quality.ranked["mojaz"]
+    ]
+    ranking = table(["in scope", "Mojaz", "naive fuzzy", "BM25"], rows, "Right brief ranked first, refusals aside")
+    return out + "\n\n" + ranking + "\nHow each system orders the briefs, before any threshold or refusal rule."
 
 
 def to_json(tallies: dict[str, dict[str, Tally]]) -> dict[str, dict[str, float]]:

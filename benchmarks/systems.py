@@ -45,6 +45,11 @@ class Mojaz:
     def search(self, q: str) -> object:
         return self.index.search(q)
 
+    def first(self, q: str) -> str | None:
+        """The brief ranked first, whatever the decision."""
+        hits = self.index.search(q).hits
+        return hits[0].brief.id if hits else None
+
     def answer(self, q: str) -> Answer:
         result = self.index.search(q)
         top = result.best.brief.id if result.decision == "found" and result.best else None
@@ -67,6 +72,10 @@ class _Texts:
                 self.texts.append(f.text)
                 self.owner.append((i, j))
         self.threshold = 0.0
+
+    def first(self, scored: Scored) -> str | None:
+        """The brief of the best text, whatever its score."""
+        return self.briefs[self.owner[scored[0]][0]].id if scored else None
 
     def decide(self, scored: Scored) -> Scored:
         """The best text if it clears the threshold (what is timed: ranking and decision, not rendering)."""
