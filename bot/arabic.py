@@ -102,6 +102,7 @@ hi hello hey ok okay really actually exactly according regarding concerning incl
 هذولا هاذي هيدا هيدي وايد كتير شوي ياخي اخوي بليز شقد شكثر قداش اديش كديش شوكت امتا ايمتا منين
 لوين وينه وينها وينهم گلي احچيلي لازم ضده ضدها ضدهم معه معها معهم عنه عنها عنهم
 يا انو إنو انه أنه إنه بانه لانه وانه عندو عنده عندها عندهم محد ماحد
+تعني معنى معني عبارة مصطلح أهمية اهمية mean means meaning importance significance
 """
 
 STOPWORDS: frozenset[str] = frozenset(normalize(w) for w in _STOPWORDS_RAW.split())
