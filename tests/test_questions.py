@@ -4,8 +4,8 @@ The curation issue asks for top-1 ≥ 95 %, required fact shown ≥ 95 % and out
 «لم أجد…» ≥ 90 % on the question set the search was developed against. Each held-out set
 (``tests/questions/holdout*.yaml``, written without seeing any search result) is scored apart: its
 floors are what the engine reached when it was added, so that generalisation cannot silently get
-worse. ``holdout.yaml`` has since been read while fixing misses (some dialect stopwords came from
-it); ``holdout_2.yaml`` has not. The per-style tables are printed with ``pytest -s``.
+worse. ``holdout.yaml`` and ``holdout_2.yaml`` have since been read while fixing misses (some
+stopwords came from them); ``holdout_3.yaml`` has not. The per-style tables are printed with ``pytest -s``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ FACTS_FLOOR = 0.95
 OUT_OF_SCOPE_FLOOR = 0.90
 # Held-out file → floors for (top-1 in scope, required facts shown, out of scope refused).
 HOLDOUT_FLOORS = {
-    "holdout.yaml": (0.63, 0.68, 0.72),  # 46/72, 11/16, 13/18 on 2026-11-23
-    "holdout_2.yaml": (0.50, 0.44, 0.72),  # 36/72, 8/18, 13/18 when added (2026-11-23)
+    "holdout.yaml": (0.63, 0.68, 0.77),  # 46/72, 11/16, 14/18 on 2026-11-23
+    "holdout_2.yaml": (0.55, 0.44, 0.72),  # 40/72, 8/18, 13/18 on 2026-11-23 (36/72 when added)
+    "holdout_3.yaml": (0.47, 0.42, 0.61),  # 34/72, 8/19, 11/18 when added (2026-11-23)
 }
 
 
