@@ -13,7 +13,6 @@ from __future__ import annotations
 import heapq
 import math
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -25,8 +24,9 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.arabic import STOPWORDS, content_tokens, normalize, stem, tokenize, variants
+from bot.arabic import STOPWORDS, Words, content_tokens, normalize, stem, tokenize, variants
 from bot.briefs import Snapshot
+from bot.keys import TextKeys
 from bot.postings import Postings
 from bot.schema import Brief, Fact
 from bot.synonyms import Synonyms
@@ -125,13 +125,11 @@ class Index:
         self._position = {b.id: i for i, b in enumerate(self.briefs)}
         self._fact_keys: list[list[frozenset[str]]] = []
         self._names: list[list[tuple[tuple[frozenset[str], ...], frozenset[str]]]] = []
-        names = [[tokenize(normalize(n)) for n in (b.title, *b.aliases)] for b in self.briefs]
+        words = Words()
+        names = [[words.tokens(n) for n in (b.title, *b.aliases)] for b in self.briefs]
         self.protected: set[str] = {t for of_brief in names for toks in of_brief for t in toks}
-        lists: dict[str, dict[int, float]] = defaultdict(dict)
-        for i, (b, of_brief) in enumerate(zip(self.briefs, names, strict=True)):
-            for k, weight in self._add_brief(b, of_brief).items():
-                lists[k][i] = weight
-        self._postings = Postings(lists, len(self.briefs))
+        keys = TextKeys(words, self.protected, synonyms)
+        self._postings = Postings([self._add_brief(keys, b, toks) for b, toks in zip(self.briefs, names, strict=True)])
         n = max(len(self.briefs), 1)
         self._idf = {k: math.log(1 + n / self._postings.frequency(k)) ** IDF_POWER for k in self._postings}
         self._max_idf = math.log(1 + n) ** IDF_POWER
@@ -140,56 +138,39 @@ class Index:
         self._short_names = sorted(k for k in self.protected if k in self._postings and len(k) == FUZZY_MIN_LENGTH)
 
     # -- building -----------------------------------------------------------------------------
-    def _keys_of(self, text: str) -> set[str]:
-        """Index keys of a text: its tokens, their light stems (names excepted) and synonym groups."""
-        toks = tokenize(normalize(text))
-        return self._keys(toks, self.synonyms.spans(toks))
-
-    def _keys(self, toks: Sequence[str], spans: Iterable[tuple[int, int, str]]) -> set[str]:
-        keys = set(toks)
-        for t in toks:
-            if t not in self.protected:
-                keys.add(stem(t))
-        keys.update(key for _, _, key in spans)
-        # Interned: every fact's key set holds the same few thousand words, not copies of them.
-        return {sys.intern(k) for k in keys - STOPWORDS}
-
-    def _add_brief(self, b: Brief, names: Sequence[Sequence[str]]) -> dict[str, float]:
-        """Each key of the brief with its best field weight; records its names' and facts' keys on the way."""
-        # Fields from the heaviest down, so a key's first weight is its best in this brief.
-        best: dict[str, float] = {}
+    def _add_brief(self, keys: TextKeys, b: Brief, names: Sequence[Sequence[str]]) -> list[tuple[float, set[str]]]:
+        """The brief's keys grouped by their best field weight; records its names' and facts' keys on the way."""
+        name_keys = []
         words = []
         for toks in names:
             spans = self.synonyms.spans(toks)
-            for k in self._keys(toks, spans):
-                best.setdefault(k, W_NAME)
+            name_keys.append(keys.of_tokens(toks, spans))
             words.append(self._name_words(toks, spans))
         self._names.append([(tokens, frozenset().union(*tokens)) for tokens in words])
-        fields: list[tuple[Iterable[str], float]] = [
-            (b.questions, W_QUESTION),
-            (b.tags, W_TAG),
-            ((b.summary,), W_SUMMARY),
-        ]
-        for texts, weight in fields:
-            for text in texts:
-                for k in self._keys_of(text):
-                    best.setdefault(k, weight)
         stated = []
         for f in b.facts:
-            keys = self._keys_of(f.text)
+            fact = keys.of_text(f.text)
             if f.date:
-                keys.add(f.date[:4])
-            for k in keys:
-                best.setdefault(k, W_FACT)
-            stated.append(keys)
-        fact_keys = []
-        for f, keys in zip(b.facts, stated, strict=True):
-            quoted = self._keys_of(f.evidence) - keys
-            for k in quoted:
-                best.setdefault(k, W_EVIDENCE)
-            fact_keys.append(frozenset(keys | quoted))
-        self._fact_keys.append(fact_keys)
-        return best
+                fact.add(f.date[:4])
+            stated.append(fact)
+        quoted = [keys.of_text(f.evidence) for f in b.facts]
+        self._fact_keys.append([frozenset(s | q) for s, q in zip(stated, quoted, strict=True)])
+        fields = [
+            (W_NAME, set().union(*name_keys)),
+            (W_QUESTION, set().union(*map(keys.of_text, b.questions))),
+            (W_TAG, set().union(*map(keys.of_text, b.tags))),
+            (W_SUMMARY, keys.of_text(b.summary)),
+            (W_FACT, set().union(*stated)),
+            (W_EVIDENCE, set().union(*quoted)),
+        ]
+        # From the heaviest field down, each key goes with the first field that has it: its best weight.
+        seen: set[str] = set()
+        grouped = []
+        for weight, field in fields:
+            field -= seen
+            seen |= field
+            grouped.append((weight, field))
+        return grouped
 
     @staticmethod
     def _name_words(toks: Sequence[str], spans: Iterable[tuple[int, int, str]]) -> tuple[frozenset[str], ...]:
