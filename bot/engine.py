@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from bot import briefs, search
-from bot.arabic import normalize
+from bot.arabic import Words, normalize
 from bot.briefs import Snapshot
 from bot.schema import Brief
 from bot.search import Index, Result
@@ -32,10 +32,11 @@ class Live:
 
     def __post_init__(self) -> None:
         """Every brief under its id, title and aliases (normalised), for exact lookups such as /brief."""
+        words = Words()  # names share their words: each is normalised once
         names: dict[str, Brief] = {}
         for b in self.snapshot.briefs:
             for name in (b.id, b.title, *b.aliases):
-                names.setdefault(normalize(name), b)
+                names.setdefault(words.normalize(name), b)
         object.__setattr__(self, "names", MappingProxyType(names))
 
     def lookup(self, name: str) -> Brief | None:

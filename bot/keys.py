@@ -11,6 +11,7 @@ that starts a multi-word synonym spelling is scanned for spans token by token.
 from __future__ import annotations
 
 import sys
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence, Set
 from itertools import chain
 from typing import TypeVar
@@ -43,6 +44,7 @@ class TextKeys:
         self._of_token = _Memo(self._token_keys)
         self._of_word = _Memo(self._word_keys)
         self._phrase_words: set[str] = set()  # words with a token that starts a multi-word spelling
+        self._shared: dict[frozenset[str], frozenset[str]] = {}
 
     def of_text(self, text: str) -> set[str]:
         """The keys of a text, as ``of_tokens`` gives them for its tokens and synonym spans."""
@@ -66,6 +68,19 @@ class TextKeys:
         keys = set(chain.from_iterable(map(self._of_token.__getitem__, toks)))
         keys.update(key for _, _, key in spans)
         return keys
+
+    def of_name_words(self, toks: Sequence[str], spans: Iterable[Span]) -> tuple[frozenset[str], ...]:
+        """Per content word of a name, the keys that match it (the word and its synonym groups).
+
+        Names share their words, so equal sets are one object: at 10,000 briefs, 430,000 sets
+        were about half of all the objects the garbage collector had to walk after a build.
+        """
+        groups: dict[int, set[str]] = defaultdict(set)
+        for start, end, key in spans:
+            for j in range(start, end):
+                groups[j].add(key)
+        words = (frozenset({t, *groups[j]}) for j, t in enumerate(toks) if t not in STOPWORDS)
+        return tuple(self._shared.setdefault(keys, keys) for keys in words)
 
     def _token_keys(self, tok: str) -> tuple[str, ...]:
         """The token and its light stem (a name's word keeps its ending), less stopwords; interned."""

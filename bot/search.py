@@ -13,7 +13,6 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -145,7 +144,7 @@ class Index:
         for toks in names:
             spans = self.synonyms.spans(toks)
             name_keys.append(keys.of_tokens(toks, spans))
-            words.append(self._name_words(toks, spans))
+            words.append(keys.of_name_words(toks, spans))
         self._names.append([(tokens, frozenset().union(*tokens)) for tokens in words])
         stated = []
         for f in b.facts:
@@ -171,15 +170,6 @@ class Index:
             seen |= field
             grouped.append((weight, field))
         return grouped
-
-    @staticmethod
-    def _name_words(toks: Sequence[str], spans: Iterable[tuple[int, int, str]]) -> tuple[frozenset[str], ...]:
-        """Per content word of a name, the keys that match it (the word and its synonym groups)."""
-        groups: dict[int, set[str]] = defaultdict(set)
-        for start, end, key in spans:
-            for j in range(start, end):
-                groups[j].add(key)
-        return tuple(frozenset({t, *groups[j]}) for j, t in enumerate(toks) if t not in STOPWORDS)
 
     # -- querying -----------------------------------------------------------------------------
     def terms(self, query: str) -> tuple[str, tuple[Term, ...]]:
