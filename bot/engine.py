@@ -69,16 +69,18 @@ class Engine:
         self.briefs_dir = briefs_dir
         self.seeds_dir = seeds_dir
         self.synonyms_file = synonyms_file
-        self.live = self._build()
+        self.live = self._build(None)
 
-    def _build(self) -> Live:
+    def _build(self, previous: Live | None) -> Live:
+        """Load and index the briefs; what ``previous`` read of unchanged files is reused."""
         with _cycle_collector_paused():
-            snapshot = briefs.load(self.briefs_dir, self.seeds_dir)
-            return Live(snapshot, Index(snapshot, Synonyms.load(self.synonyms_file)))
+            snapshot = briefs.load(self.briefs_dir, self.seeds_dir, previous.snapshot if previous else None)
+            synonyms = Synonyms.load(self.synonyms_file)
+            return Live(snapshot, Index(snapshot, synonyms))
 
     def reload(self) -> Snapshot:
         """Load the briefs again; on ``BriefsError`` the current briefs stay live."""
-        live = self._build()
+        live = self._build(self.live)
         self.live = live
         return live.snapshot
 
