@@ -72,11 +72,11 @@ class Engine:
         self.live = self._build(None)
 
     def _build(self, previous: Live | None) -> Live:
-        """Load and index the briefs; what ``previous`` read of unchanged files is reused."""
+        """Load and index the briefs; what ``previous`` read and indexed of unchanged files and briefs is reused."""
         with _cycle_collector_paused():
             snapshot = briefs.load(self.briefs_dir, self.seeds_dir, previous.snapshot if previous else None)
             synonyms = Synonyms.load(self.synonyms_file)
-            return Live(snapshot, Index(snapshot, synonyms))
+            return Live(snapshot, Index(snapshot, synonyms, previous.index if previous else None))
 
     def reload(self) -> Snapshot:
         """Load the briefs again; on ``BriefsError`` the current briefs stay live."""

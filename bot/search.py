@@ -26,7 +26,7 @@ from rapidfuzz.distance import OSA
 from bot.arabic import STOPWORDS, Words, content_tokens, normalize, stem, tokenize, variants
 from bot.briefs import Snapshot
 from bot.keys import TextKeys
-from bot.postings import Postings
+from bot.postings import Groups, Postings
 from bot.schema import Brief, Fact
 from bot.synonyms import Synonyms
 
@@ -117,7 +117,13 @@ class Result:
 class Index:
     """An inverted index over one snapshot; build once per snapshot, query many times."""
 
-    def __init__(self, snapshot: Snapshot, synonyms: Synonyms) -> None:
+    def __init__(self, snapshot: Snapshot, synonyms: Synonyms, previous: Index | None = None) -> None:
+        """Index a snapshot; ``previous``, the index this one replaces, lends what it knows of unchanged briefs.
+
+        A reload usually follows an edit to a few briefs of many: a brief whose fields, whose words'
+        protection as name words, and the synonyms are all as ``previous`` had them has the same keys,
+        weights and fact and name keys, so they are taken from ``previous`` instead of worked out again.
+        """
         self.snapshot = snapshot
         self.synonyms = synonyms
         self.briefs = snapshot.briefs
@@ -127,8 +133,18 @@ class Index:
         words = Words()
         names = [[words.tokens(n) for n in (b.title, *b.aliases)] for b in self.briefs]
         self.protected: set[str] = {t for of_brief in names for toks in of_brief for t in toks}
+        reused = self._unchanged(previous) if previous is not None else {}
         keys = TextKeys(words, self.protected, synonyms)
-        self._postings = Postings([self._add_brief(keys, b, toks) for b, toks in zip(self.briefs, names, strict=True)])
+        per_brief: list[Groups] = []
+        for i, (b, toks) in enumerate(zip(self.briefs, names, strict=True)):
+            j = reused.get(i)
+            if previous is not None and j is not None:
+                self._names.append(previous._names[j])
+                self._fact_keys.append(previous._fact_keys[j])
+                per_brief.append(())
+            else:
+                per_brief.append(self._add_brief(keys, b, toks))
+        self._postings: Postings = Postings(per_brief, (previous._postings, reused) if previous is not None else None)
         n = max(len(self.briefs), 1)
         self._idf = {k: math.log(1 + n / self._postings.frequency(k)) ** IDF_POWER for k in self._postings}
         self._max_idf = math.log(1 + n) ** IDF_POWER
@@ -137,6 +153,26 @@ class Index:
         self._short_names = sorted(k for k in self.protected if k in self._postings and len(k) == FUZZY_MIN_LENGTH)
 
     # -- building -----------------------------------------------------------------------------
+    def _unchanged(self, previous: Index) -> dict[int, int]:
+        """The briefs whose analysis in ``previous`` stands: each one's position here → its position there."""
+        if previous.synonyms.phrases != self.synonyms.phrases:
+            return {}
+        # A word that became or stopped being a name's word changes its keys (names keep their endings)
+        # in every brief that has it, and such a brief has the word among its keys, unless a stopword.
+        turned = previous.protected ^ self.protected
+        if not turned.isdisjoint(STOPWORDS):
+            return {}
+        touched: set[int] = set()
+        for word in turned:
+            if word in previous._postings:
+                touched.update(previous._postings.matches((word,))[0].tolist())
+        out = {}
+        for i, b in enumerate(self.briefs):
+            j = previous._position.get(b.id)
+            if j is not None and j not in touched and (previous.briefs[j] is b or previous.briefs[j] == b):
+                out[i] = j
+        return out
+
     def _add_brief(self, keys: TextKeys, b: Brief, names: Sequence[Sequence[str]]) -> list[tuple[float, set[str]]]:
         """The brief's keys grouped by their best field weight; records its names' and facts' keys on the way."""
         name_keys = []

@@ -1,16 +1,22 @@
-"""A reload reuses what the previous load read of unchanged files, and gives exactly what loading
-from scratch gives."""
+"""A reload reuses what the previous load read and indexed of unchanged files and briefs, and
+gives exactly what loading and indexing from scratch gives."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.briefs import BriefsError, load
+from bot.briefs import BriefsError, Snapshot, load
 from bot.engine import Engine
-from tests.conftest import FIXTURE_BRIEFS, SEEDS, SYNONYMS
+from bot.schema import Brief
+from bot.search import Index
+from bot.synonyms import Synonyms
+from tests.conftest import FIXTURE_BRIEFS, ROOT, SEEDS, SYNONYMS
+from tests.questionset import load_questions
 
 OTHER = """\
 - id: border
@@ -55,3 +61,64 @@ def test_a_problem_is_located_in_an_unchanged_file_as_a_fresh_load_locates_it(fo
         load(folder, SEEDS)
     assert [str(p) for p in reloaded.value.problems] == [str(p) for p in fresh.value.problems]
     assert "first defined at" in str(reloaded.value.problems[0])
+
+
+def _edit(brief: Brief, **fields: Any) -> Brief:
+    return Brief.model_validate({**brief.model_dump(), **fields})
+
+
+def _content(index: Index) -> tuple[Any, ...]:
+    """What search reads of an index (private on purpose: answers to a sample of questions miss most of it)."""
+    postings = {
+        k: [(int(i), float(w)) for i, w in zip(*index._postings.matches((k,)), strict=True)] for k in index._postings
+    }
+    return postings, index._idf, index._fact_keys, index._names, index.protected, index.vocabulary
+
+
+def _answers(index: Index, questions: Sequence[str]) -> list[Any]:
+    out = []
+    for q in questions:
+        r = index.search(q)
+        hits = [(h.brief.id, h.score, h.coverage, h.matched_facts, h.facts) for h in r.hits]
+        out.append((r.normalized, r.terms, r.decision, r.rule, hits))
+    return out
+
+
+_Edit = Callable[[list[Brief]], list[Brief]]
+EDITS: dict[str, _Edit] = {
+    "nothing": lambda bs: bs,
+    "equal copies": lambda bs: [Brief.model_validate(b.model_dump()) for b in bs],
+    "a summary": lambda bs: [_edit(bs[0], summary=bs[0].summary + " وأغلقت الحدود العراقية"), *bs[1:]],
+    "a brief removed, the rest moved": lambda bs: bs[:5] + bs[6:],
+    "reordered": lambda bs: bs[::-1],
+    # New name words: everywhere else «الحكومة» and «الانتقالية» now keep their endings (no stem).
+    "a brief with new name words": lambda bs: [*bs, _edit(bs[0], id="new", title="الحكومة الانتقالية", aliases=[])],
+    "a name's words no longer names": lambda bs: [_edit(bs[0], title="موجز", aliases=[]), *bs[1:]],
+    # «فيها» is a stopword, but its stem «يها» is a key wherever «فيها» is not a name's word.
+    "a name with stopwords": lambda bs: [_edit(bs[1], aliases=[*bs[1].aliases, "من فيها"]), *bs[2:]],
+}
+
+
+@pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
+def test_an_index_built_on_the_previous_one_answers_as_one_built_from_scratch(edit: _Edit) -> None:
+    shipped = load(ROOT / "briefs", SEEDS)
+    synonyms = Synonyms.load(SYNONYMS)
+    previous = Index(shipped, synonyms)
+    edited = Snapshot(tuple(edit(list(shipped.briefs))), shipped.sources, "edited")
+    questions = [q.q for q in load_questions()[::4]]
+    warm, cold = Index(edited, synonyms, previous), Index(edited, synonyms)
+    assert _content(warm) == _content(cold)
+    assert _answers(warm, questions) == _answers(cold, questions)
+
+
+def test_an_index_reuses_unchanged_briefs_and_not_under_other_synonyms() -> None:
+    shipped = load(ROOT / "briefs", SEEDS)
+    synonyms = Synonyms.load(SYNONYMS)
+    previous = Index(shipped, synonyms)
+    edited = Snapshot((_edit(shipped.briefs[0], summary="موجز جديد."), *shipped.briefs[1:]), shipped.sources, "e")
+    # Private on purpose: whether the analysis was reused is not visible in answers, only in time.
+    reused = Index(edited, synonyms, previous)._unchanged(previous)
+    assert set(reused) == set(range(1, len(shipped.briefs)))
+    fewer = Synonyms({p: key for p, key in synonyms.phrases.items() if key != "~0"})
+    assert Index(edited, fewer, previous)._unchanged(previous) == {}
+    assert _content(Index(edited, fewer, previous)) == _content(Index(edited, fewer))
