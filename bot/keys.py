@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence, Set
+from collections.abc import Callable, Sequence, Set
 from itertools import chain
 from typing import TypeVar
 
 from bot.arabic import STOPWORDS, Words, stem
-from bot.synonyms import Span, Synonyms
+from bot.synonyms import Synonyms
 
 _T = TypeVar("_T")
 
@@ -45,9 +45,10 @@ class TextKeys:
         self._of_word = _Memo(self._word_keys)
         self._phrase_words: set[str] = set()  # words with a token that starts a multi-word spelling
         self._shared: dict[frozenset[str], frozenset[str]] = {}
+        self._of_name_word = _Memo(self._name_word_keys)
 
     def of_text(self, text: str) -> set[str]:
-        """The keys of a text, as ``of_tokens`` gives them for its tokens and synonym spans."""
+        """The text's tokens, their light stems unless a name's word, and its synonym groups, less stopwords."""
         words = text.split()
         keys = set(chain.from_iterable(map(self._of_word.__getitem__, words)))
         if self._phrase_words.isdisjoint(words):
@@ -63,20 +64,17 @@ class TextKeys:
         keys.update(key for _, _, key in self.synonyms.spans(toks, phrases))
         return keys
 
-    def of_tokens(self, toks: Sequence[str], spans: Iterable[Span]) -> set[str]:
-        """Keys of normalised tokens: each token's own keys and the groups of the synonym spans."""
-        keys = set(chain.from_iterable(map(self._of_token.__getitem__, toks)))
-        keys.update(key for _, _, key in spans)
-        return keys
-
-    def of_name_words(self, toks: Sequence[str], spans: Iterable[Span]) -> tuple[frozenset[str], ...]:
-        """Per content word of a name, the keys that match it (the word and its synonym groups).
+    def of_name_words(self, toks: Sequence[str]) -> tuple[frozenset[str], ...]:
+        """Per content word of a name, the keys that match it: the word and the groups of the spans over it.
 
         Names share their words, so equal sets are one object: at 10,000 briefs, 430,000 sets
         were about half of all the objects the garbage collector had to walk after a build.
         """
+        phrases = self.synonyms.phrase_spans(toks)
+        if not phrases:  # a word's spans are its own one-word spelling at most
+            return tuple(map(self._of_name_word.__getitem__, [t for t in toks if t not in STOPWORDS]))
         groups: dict[int, set[str]] = defaultdict(set)
-        for start, end, key in spans:
+        for start, end, key in self.synonyms.spans(toks, phrases):
             for j in range(start, end):
                 groups[j].add(key)
         words = (frozenset({t, *groups[j]}) for j, t in enumerate(toks) if t not in STOPWORDS)
@@ -96,3 +94,8 @@ class TextKeys:
         single = self.synonyms.single
         own = chain.from_iterable(map(self._of_token.__getitem__, toks))
         return tuple(dict.fromkeys(chain(own, (single[t] for t in toks if t in single))))
+
+    def _name_word_keys(self, tok: str) -> frozenset[str]:
+        group = self.synonyms.single.get(tok)
+        keys = frozenset({tok} if group is None else {tok, group})
+        return self._shared.setdefault(keys, keys)

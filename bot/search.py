@@ -177,10 +177,9 @@ class Index:
         """The brief's keys grouped by their best field weight; records its names' and facts' keys on the way."""
         name_keys = []
         words = []
-        for toks in names:
-            spans = self.synonyms.spans(toks)
-            name_keys.append(keys.of_tokens(toks, spans))
-            words.append(keys.of_name_words(toks, spans))
+        for name, toks in zip((b.title, *b.aliases), names, strict=True):
+            name_keys.append(keys.of_text(name))
+            words.append(keys.of_name_words(toks))
         self._names.append([(tokens, frozenset().union(*tokens)) for tokens in words])
         stated = []
         for f in b.facts:

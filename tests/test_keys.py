@@ -1,9 +1,9 @@
 """The index build's shortcuts give exactly what the plain definitions give.
 
 An index build normalises each distinct word once (``Words``), scans for synonym spans only where
-a longer spelling can start (``Synonyms.spans``), and takes a text's keys from per-word key tuples
-(``TextKeys``). Each is checked here against the straightforward definition it replaces, on the
-shipped briefs' texts and on generated text built to hit the corners.
+a longer spelling can start (``Synonyms.spans``), and takes a text's keys, and a name's keys per
+word, from per-word analyses (``TextKeys``). Each is checked here against the straightforward
+definition it replaces, on the shipped briefs' texts and on generated text built to hit the corners.
 """
 
 from __future__ import annotations
@@ -48,6 +48,12 @@ def _spans(synonyms: Synonyms, tokens: Sequence[str]) -> list[Span]:
     return out
 
 
+def _name_words(synonyms: Synonyms, toks: Sequence[str]) -> list[frozenset[str]]:
+    """Per content word, the word and the groups of the spans that cover it."""
+    spans = _spans(synonyms, toks)
+    return [frozenset({t, *(k for a, b, k in spans if a <= j < b)}) for j, t in enumerate(toks) if t not in STOPWORDS]
+
+
 def _keys(synonyms: Synonyms, protected: set[str], text: str) -> set[str]:
     """A text's tokens, the light stems of those not in a name, and its synonym groups, less stopwords."""
     toks = tokenize(normalize(text))
@@ -89,3 +95,4 @@ def test_spans_and_keys_match_the_plain_definitions() -> None:
         toks = tokenize(normalize(text))
         assert synonyms.spans(toks) == _spans(synonyms, toks), text
         assert keys.of_text(text) == _keys(synonyms, protected, text), text
+        assert list(keys.of_name_words(toks)) == _name_words(synonyms, toks), text
