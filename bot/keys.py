@@ -58,10 +58,13 @@ class TextKeys:
         if not phrases:
             return keys
         # A word inside a longer spelling stands for that spelling's group, not for its own one-word
-        # group: drop those, then add the groups of all spans (one-word ones outside the phrases included).
+        # group: drop such a group, unless a word outside the spellings has it too.
         single = self.synonyms.single
-        keys.difference_update(single[t] for start, end, _ in phrases for t in toks[start:end] if t in single)
-        keys.update(key for _, _, key in self.synonyms.spans(toks, phrases))
+        inside = [single[t] for start, end, _ in phrases for t in toks[start:end] if t in single]
+        if inside:
+            everywhere = list(filter(None, map(single.get, toks)))
+            keys.difference_update([g for g in set(inside) if everywhere.count(g) == inside.count(g)])
+        keys.update(key for _, _, key in phrases)
         return keys
 
     def of_name_words(self, toks: Sequence[str]) -> tuple[frozenset[str], ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, count
 from pathlib import Path
 
 from bot.arabic import normalize, tokenize
@@ -82,7 +83,7 @@ class Synonyms:
             return []
         out: list[Span] = []
         free = 0  # the first token not inside a span found so far
-        for i in [i for i, t in enumerate(tokens) if t in longer]:
+        for i in compress(count(), map(longer.__contains__, tokens)):
             if i < free:
                 continue
             for size in longer[tokens[i]]:
