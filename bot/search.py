@@ -154,18 +154,25 @@ class Index:
 
     # -- building -----------------------------------------------------------------------------
     def _unchanged(self, previous: Index) -> dict[int, int]:
-        """The briefs whose analysis in ``previous`` stands: each one's position here → its position there."""
-        if previous.synonyms.phrases != self.synonyms.phrases:
-            return {}
-        # A word that became or stopped being a name's word changes its keys (names keep their endings)
-        # in every brief that has it, and such a brief has the word among its keys, unless a stopword.
-        turned = previous.protected ^ self.protected
-        if not turned.isdisjoint(STOPWORDS):
-            return {}
+        """The briefs whose analysis in ``previous`` stands: each one's position here → its position there.
+
+        A brief's analysis changes with a word of it that became or stopped being a name's word
+        (names keep their endings), and with a synonym spelling it holds that was added, removed or
+        moved to another group. Either way the brief has that word, or every word of that spelling,
+        among its keys, except stopwords: the previous postings of one such word name the briefs to
+        analyse again (all of them when there is no such word).
+        """
+        old, new = previous.synonyms.phrases, self.synonyms.phrases
+        spellings = [p for p in old.keys() | new.keys() if old.get(p) != new.get(p)]
+        marks = [[w] for w in previous.protected ^ self.protected] + [list(p) for p in spellings]
         touched: set[int] = set()
-        for word in turned:
-            if word in previous._postings:
-                touched.update(previous._postings.matches((word,))[0].tolist())
+        for words in marks:
+            held = [w for w in words if w not in STOPWORDS]
+            if not held:
+                return {}
+            rarest = min(held, key=lambda w: previous._postings.frequency(w) if w in previous._postings else 0)
+            if rarest in previous._postings:
+                touched.update(previous._postings.matches((rarest,))[0].tolist())
         out = {}
         for i, b in enumerate(self.briefs):
             j = previous._position.get(b.id)
