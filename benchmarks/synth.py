@@ -101,7 +101,12 @@ def write_yaml(real_dir: Path, out: Path, real: Sequence[Brief], size: int, per_
         (out / path.name).write_bytes(path.read_bytes())
     extra = raw_briefs(real, size)
     for start in range(0, len(extra), per_file):
-        text = yaml.dump(
-            extra[start : start + per_file], Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=10_000
+        (out / f"synthetic_{start // per_file:04d}.yaml").write_text(
+            dump(extra[start : start + per_file]), encoding="utf-8"
         )
-        (out / f"synthetic_{start // per_file:04d}.yaml").write_text(text, encoding="utf-8")
+
+
+def dump(briefs: Sequence[dict[str, Any]]) -> str:
+    """Briefs' raw fields as the YAML of a brief file (strings that look like numbers quoted)."""
+    text: str = yaml.dump(list(briefs), Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=10_000)
+    return text

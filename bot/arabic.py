@@ -8,9 +8,11 @@ and CAMeL Tools' ``normalize_*`` helpers; see ``tests/test_arabic.py`` for the t
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import chain
 
 # Characters writers add or omit freely: harakat, superscript alef, Quranic marks, tatweel.
 _STRIP = (
@@ -118,6 +120,36 @@ _MIN_SUFFIX_STEM = 4  # after removing a suffix: shorter leftovers collide (سن
 def tokenize(normalized: str) -> list[str]:
     """Split already-normalised text into tokens (``normalize`` leaves single spaces)."""
     return normalized.split() if normalized else []
+
+
+class _Normalised(dict[str, tuple[str, ...]]):
+    """Each word's tokens, computed the first time the word is looked up."""
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        tokens = self[word] = tuple(sys.intern(t) for t in tokenize(normalize(word)))
+        return tokens
+
+
+class Words:
+    """``tokenize(normalize(text))`` for many texts, normalising each distinct word once.
+
+    Normalising works word by word: no character composes across whitespace (NFKC), the fold
+    table maps single characters, and every non-word character becomes a space anyway. So a
+    text's tokens are those of its whitespace-separated words in order, and an index build
+    that meets the same few thousand words in hundreds of thousands of texts normalises each
+    once instead of every text (at 10,000 briefs that was 4 of the build's 15 s). Tokens are
+    interned, so every text's tokens share one string per word.
+    """
+
+    def __init__(self) -> None:
+        self.of: dict[str, tuple[str, ...]] = _Normalised()
+
+    def tokens(self, text: str) -> list[str]:
+        return list(chain.from_iterable(map(self.of.__getitem__, text.split())))
+
+    def normalize(self, text: str) -> str:
+        """The same as ``normalize(text)``."""
+        return " ".join(self.tokens(text))
 
 
 def content_tokens(tokens: Iterable[str]) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from bot import briefs, search
-from bot.arabic import normalize
+from bot.arabic import Words, normalize
 from bot.briefs import Snapshot
 from bot.schema import Brief
 from bot.search import Index, Result
@@ -32,10 +32,11 @@ class Live:
 
     def __post_init__(self) -> None:
         """Every brief under its id, title and aliases (normalised), for exact lookups such as /brief."""
+        words = Words()  # names share their words: each is normalised once
         names: dict[str, Brief] = {}
         for b in self.snapshot.briefs:
             for name in (b.id, b.title, *b.aliases):
-                names.setdefault(normalize(name), b)
+                names.setdefault(words.normalize(name), b)
         object.__setattr__(self, "names", MappingProxyType(names))
 
     def lookup(self, name: str) -> Brief | None:
@@ -68,16 +69,18 @@ class Engine:
         self.briefs_dir = briefs_dir
         self.seeds_dir = seeds_dir
         self.synonyms_file = synonyms_file
-        self.live = self._build()
+        self.live = self._build(None)
 
-    def _build(self) -> Live:
+    def _build(self, previous: Live | None) -> Live:
+        """Load and index the briefs; what ``previous`` read and indexed of unchanged files and briefs is reused."""
         with _cycle_collector_paused():
-            snapshot = briefs.load(self.briefs_dir, self.seeds_dir)
-            return Live(snapshot, Index(snapshot, Synonyms.load(self.synonyms_file)))
+            snapshot = briefs.load(self.briefs_dir, self.seeds_dir, previous.snapshot if previous else None)
+            synonyms = Synonyms.load(self.synonyms_file)
+            return Live(snapshot, Index(snapshot, synonyms, previous.index if previous else None))
 
     def reload(self) -> Snapshot:
         """Load the briefs again; on ``BriefsError`` the current briefs stay live."""
-        live = self._build()
+        live = self._build(self.live)
         self.live = live
         return live.snapshot
 

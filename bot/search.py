@@ -13,8 +13,6 @@ from __future__ import annotations
 import heapq
 import math
 import re
-import sys
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -25,9 +23,10 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.arabic import STOPWORDS, content_tokens, normalize, stem, tokenize, variants
+from bot.arabic import STOPWORDS, Words, content_tokens, normalize, stem, tokenize, variants
 from bot.briefs import Snapshot
-from bot.postings import Postings
+from bot.keys import TextKeys
+from bot.postings import Groups, Postings
 from bot.schema import Brief, Fact
 from bot.synonyms import Synonyms
 
@@ -118,20 +117,34 @@ class Result:
 class Index:
     """An inverted index over one snapshot; build once per snapshot, query many times."""
 
-    def __init__(self, snapshot: Snapshot, synonyms: Synonyms) -> None:
+    def __init__(self, snapshot: Snapshot, synonyms: Synonyms, previous: Index | None = None) -> None:
+        """Index a snapshot; ``previous``, the index this one replaces, lends what it knows of unchanged briefs.
+
+        A reload usually follows an edit to a few briefs of many: a brief whose fields, whose words'
+        protection as name words, and the synonyms are all as ``previous`` had them has the same keys,
+        weights and fact and name keys, so they are taken from ``previous`` instead of worked out again.
+        """
         self.snapshot = snapshot
         self.synonyms = synonyms
         self.briefs = snapshot.briefs
         self._position = {b.id: i for i, b in enumerate(self.briefs)}
         self._fact_keys: list[list[frozenset[str]]] = []
         self._names: list[list[tuple[tuple[frozenset[str], ...], frozenset[str]]]] = []
-        names = [[tokenize(normalize(n)) for n in (b.title, *b.aliases)] for b in self.briefs]
+        words = Words()
+        names = [[words.tokens(n) for n in (b.title, *b.aliases)] for b in self.briefs]
         self.protected: set[str] = {t for of_brief in names for toks in of_brief for t in toks}
-        lists: dict[str, dict[int, float]] = defaultdict(dict)
-        for i, (b, of_brief) in enumerate(zip(self.briefs, names, strict=True)):
-            for k, weight in self._add_brief(b, of_brief).items():
-                lists[k][i] = weight
-        self._postings = Postings(lists, len(self.briefs))
+        reused = self._unchanged(previous) if previous is not None else {}
+        keys = TextKeys(words, self.protected, synonyms)
+        per_brief: list[Groups] = []
+        for i, (b, toks) in enumerate(zip(self.briefs, names, strict=True)):
+            j = reused.get(i)
+            if previous is not None and j is not None:
+                self._names.append(previous._names[j])
+                self._fact_keys.append(previous._fact_keys[j])
+                per_brief.append(())
+            else:
+                per_brief.append(self._add_brief(keys, b, toks))
+        self._postings: Postings = Postings(per_brief, (previous._postings, reused) if previous is not None else None)
         n = max(len(self.briefs), 1)
         self._idf = {k: math.log(1 + n / self._postings.frequency(k)) ** IDF_POWER for k in self._postings}
         self._max_idf = math.log(1 + n) ** IDF_POWER
@@ -141,65 +154,65 @@ class Index:
         self._short_names = sorted(k for k in self.protected if k in self._postings and len(k) == FUZZY_MIN_LENGTH)
 
     # -- building -----------------------------------------------------------------------------
-    def _keys_of(self, text: str) -> set[str]:
-        """Index keys of a text: its tokens, their light stems (names excepted) and synonym groups."""
-        toks = tokenize(normalize(text))
-        return self._keys(toks, self.synonyms.spans(toks))
+    def _unchanged(self, previous: Index) -> dict[int, int]:
+        """The briefs whose analysis in ``previous`` stands: each one's position here → its position there.
 
-    def _keys(self, toks: Sequence[str], spans: Iterable[tuple[int, int, str]]) -> set[str]:
-        keys = set(toks)
-        for t in toks:
-            if t not in self.protected:
-                keys.add(stem(t))
-        keys.update(key for _, _, key in spans)
-        # Interned: every fact's key set holds the same few thousand words, not copies of them.
-        return {sys.intern(k) for k in keys - STOPWORDS}
+        A brief's analysis changes with a word of it that became or stopped being a name's word
+        (names keep their endings), and with a synonym spelling it holds that was added, removed or
+        moved to another group. Either way the brief has that word, or every word of that spelling,
+        among its keys, except stopwords: the previous postings of one such word name the briefs to
+        analyse again (all of them when there is no such word).
+        """
+        old, new = previous.synonyms.phrases, self.synonyms.phrases
+        spellings = [p for p in old.keys() | new.keys() if old.get(p) != new.get(p)]
+        marks = [[w] for w in previous.protected ^ self.protected] + [list(p) for p in spellings]
+        touched: set[int] = set()
+        for words in marks:
+            held = [w for w in words if w not in STOPWORDS]
+            if not held:
+                return {}
+            rarest = min(held, key=lambda w: previous._postings.frequency(w) if w in previous._postings else 0)
+            if rarest in previous._postings:
+                touched.update(previous._postings.matches((rarest,))[0].tolist())
+        out = {}
+        for i, b in enumerate(self.briefs):
+            j = previous._position.get(b.id)
+            if j is not None and j not in touched and (previous.briefs[j] is b or previous.briefs[j] == b):
+                out[i] = j
+        return out
 
-    def _add_brief(self, b: Brief, names: Sequence[Sequence[str]]) -> dict[str, float]:
-        """Each key of the brief with its best field weight; records its names' and facts' keys on the way."""
-        # Fields from the heaviest down, so a key's first weight is its best in this brief.
-        best: dict[str, float] = {}
+    def _add_brief(self, keys: TextKeys, b: Brief, names: Sequence[Sequence[str]]) -> list[tuple[float, set[str]]]:
+        """The brief's keys grouped by their best field weight; records its names' and facts' keys on the way."""
+        name_keys = []
         words = []
-        for toks in names:
-            spans = self.synonyms.spans(toks)
-            for k in self._keys(toks, spans):
-                best.setdefault(k, W_NAME)
-            words.append(self._name_words(toks, spans))
+        for name, toks in zip((b.title, *b.aliases), names, strict=True):
+            name_keys.append(keys.of_text(name))
+            words.append(keys.of_name_words(toks))
         self._names.append([(tokens, frozenset().union(*tokens)) for tokens in words])
-        fields: list[tuple[Iterable[str], float]] = [
-            (b.questions, W_QUESTION),
-            (b.tags, W_TAG),
-            ((b.summary,), W_SUMMARY),
-        ]
-        for texts, weight in fields:
-            for text in texts:
-                for k in self._keys_of(text):
-                    best.setdefault(k, weight)
         stated = []
         for f in b.facts:
-            keys = self._keys_of(f.text)
+            fact = keys.of_text(f.text)
             if f.date:
-                keys.add(f.date[:4])
-            for k in keys:
-                best.setdefault(k, W_FACT)
-            stated.append(keys)
-        fact_keys = []
-        for f, keys in zip(b.facts, stated, strict=True):
-            quoted = self._keys_of(f.evidence) - keys
-            for k in quoted:
-                best.setdefault(k, W_EVIDENCE)
-            fact_keys.append(frozenset(keys | quoted))
-        self._fact_keys.append(fact_keys)
-        return best
-
-    @staticmethod
-    def _name_words(toks: Sequence[str], spans: Iterable[tuple[int, int, str]]) -> tuple[frozenset[str], ...]:
-        """Per content word of a name, the keys that match it (the word and its synonym groups)."""
-        groups: dict[int, set[str]] = defaultdict(set)
-        for start, end, key in spans:
-            for j in range(start, end):
-                groups[j].add(key)
-        return tuple(frozenset({t, *groups[j]}) for j, t in enumerate(toks) if t not in STOPWORDS)
+                fact.add(f.date[:4])
+            stated.append(fact)
+        quoted = [keys.of_text(f.evidence) for f in b.facts]
+        self._fact_keys.append([frozenset(s | q) for s, q in zip(stated, quoted, strict=True)])
+        fields = [
+            (W_NAME, set().union(*name_keys)),
+            (W_QUESTION, set().union(*map(keys.of_text, b.questions))),
+            (W_TAG, set().union(*map(keys.of_text, b.tags))),
+            (W_SUMMARY, keys.of_text(b.summary)),
+            (W_FACT, set().union(*stated)),
+            (W_EVIDENCE, set().union(*quoted)),
+        ]
+        # From the heaviest field down, each key goes with the first field that has it: its best weight.
+        seen: set[str] = set()
+        grouped = []
+        for weight, field in fields:
+            field -= seen
+            seen |= field
+            grouped.append((weight, field))
+        return grouped
 
     # -- querying -----------------------------------------------------------------------------
     def terms(self, query: str) -> tuple[str, tuple[Term, ...]]:
