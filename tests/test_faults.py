@@ -17,7 +17,7 @@ import signal
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
 from telegram.error import NetworkError, TimedOut
 
@@ -362,17 +362,16 @@ async def test_shutdown_answers_every_fetched_update_then_exits_cleanly(sig: sig
 @pytest.mark.parametrize(
     ("cause", "kind"),
     [
-        (httpx.ConnectError("refused"), Kind.UNSENT),  # Telegram unreachable: nothing was sent
-        (httpx.ConnectTimeout("slow connect"), Kind.UNSENT),
-        (httpx.PoolTimeout("pool full"), Kind.UNSENT),
-        (httpx.RemoteProtocolError("closed without a response"), Kind.UNSENT),
-        (httpx.ReadError("reset"), Kind.UNSENT),
-        (httpx.ReadTimeout("no response"), Kind.AMBIGUOUS),  # sent, but did Telegram act?
-        (httpx.WriteTimeout("half sent"), Kind.AMBIGUOUS),
+        (aiohttp.ClientOSError(111, "refused"), Kind.UNSENT),  # Telegram unreachable: nothing was sent
+        (aiohttp.ConnectionTimeoutError("slow connect"), Kind.UNSENT),
+        (aiohttp.ServerDisconnectedError("closed without a response"), Kind.UNSENT),
+        (aiohttp.ClientOSError(104, "reset"), Kind.UNSENT),
+        (aiohttp.ClientPayloadError("response cut off"), Kind.UNSENT),
+        (aiohttp.SocketTimeoutError("no response"), Kind.AMBIGUOUS),  # sent, but did Telegram act?
     ],
 )
 def test_transport_errors_are_classified(cause: Exception, kind: Kind) -> None:
-    error = TimedOut() if isinstance(cause, httpx.TimeoutException) else NetworkError(str(cause))
+    error = TimedOut() if isinstance(cause, TimeoutError) else NetworkError(str(cause))
     error.__cause__ = cause
     failure = retry.classify_exception(error)
     assert failure is not None and failure.kind is kind
