@@ -27,6 +27,7 @@ case as a read timeout for ``bot.retry``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import ssl
@@ -50,10 +51,13 @@ Proxy = tuple[str | None, dict[str, str] | None]  # its URL, and a header with i
 class AiohttpRequest(BaseRequest):
     """Bot API calls over one aiohttp session of up to ``size`` connections."""
 
-    __slots__ = ("_default_timeout", "_proxies", "_read_timeout", "_session", "_size", "_ssl")
+    __slots__ = ("_default_timeout", "_free", "_proxies", "_read_timeout", "_session", "_size", "_ssl")
 
     def __init__(self, size: int, read_timeout: float) -> None:
         self._size = size
+        # Waiting for a free connection happens here, outside aiohttp's connect timeout, which
+        # would otherwise count the wait (and time a request out before it was ever sent).
+        self._free = asyncio.Semaphore(size)
         self._read_timeout = read_timeout
         self._default_timeout = _timeout(CONNECT_TIMEOUT, read_timeout)
         self._session: aiohttp.ClientSession | None = None
@@ -93,17 +97,19 @@ class AiohttpRequest(BaseRequest):
         if credentials and not url.startswith("https:"):  # a plain-HTTP request to the proxy carries them itself
             headers, credentials = {**headers, **credentials}, None
         try:
-            async with self._open().request(
-                method,
-                url,
-                data=body,
-                headers=headers,
-                timeout=timeout,
-                proxy=proxy,
-                proxy_headers=credentials,  # for an https URL: in the CONNECT to the proxy, never to Telegram
-                allow_redirects=False,
-            ) as response:
-                return response.status, await response.read()
+            async with self._free:
+                response = await self._open().request(
+                    method,
+                    url,
+                    data=body,
+                    headers=headers,
+                    timeout=timeout,
+                    proxy=proxy,
+                    proxy_headers=credentials,  # for an https URL: in the CONNECT to the proxy, never to Telegram
+                    allow_redirects=False,
+                )
+                async with response:  # reads the body, then frees the connection for the next request
+                    return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's timeouts are TimeoutErrors too
             raise TimedOut from exc
         except aiohttp.ClientResponseError as exc:  # its text would quote the URL, and with it the token
@@ -152,9 +158,10 @@ def env_proxy(url: str) -> Proxy:
 
 
 def _timeout(connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
-    # No total and no pool limit (``connect``): a request may wait for a free connection, and a
-    # slow Telegram is bounded by the read timeout, which restarts with every chunk received.
-    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=read)
+    # ``connect`` bounds resolving, connecting, TLS and the proxy (never a wait for a free
+    # connection: see ``_free``); no total: a slow Telegram is bounded by the read timeout, which
+    # restarts with every chunk received.
+    return aiohttp.ClientTimeout(total=None, connect=connect, sock_read=read)
 
 
 def _given(value: Any, default: float) -> float | None:
