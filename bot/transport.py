@@ -20,9 +20,10 @@ for a free connection without a time limit, as an update waits for its turn.
 It sends no files: Mojaz uploads nothing, and a method that did would fail loudly here rather
 than go out untested.
 
-aiohttp has no write timeout; a request whose body cannot be written runs into the read
-timeout instead, which starts as the request goes out — the same "Telegram may have acted"
-case as a read timeout for ``bot.retry``.
+aiohttp has no write timeout, and its read timeout starts only once the body is written, so the
+whole request is also bounded by the connect, write and read timeouts together: a body that
+cannot be written times out too — for ``bot.retry`` the same "Telegram may have acted" case as
+a read timeout.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ from httpx import create_ssl_context
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-CONNECT_TIMEOUT = 5.0  # seconds; PTB's default for HTTPXRequest
+CONNECT_TIMEOUT = 5.0  # seconds; PTB's defaults for HTTPXRequest
+WRITE_TIMEOUT = 5.0
 _DEFAULT = type(BaseRequest.DEFAULT_NONE)  # PTB's "not given, use the default" marker
 _JSON = {"Content-Type": "application/json", "User-Agent": BaseRequest.USER_AGENT}
 _PLAIN = {"User-Agent": BaseRequest.USER_AGENT}
@@ -59,7 +61,7 @@ class AiohttpRequest(BaseRequest):
         # would otherwise count the wait (and time a request out before it was ever sent).
         self._free = asyncio.Semaphore(size)
         self._read_timeout = read_timeout
-        self._default_timeout = _timeout(CONNECT_TIMEOUT, read_timeout)
+        self._default_timeout = _timeout(CONNECT_TIMEOUT, WRITE_TIMEOUT, read_timeout)
         self._session: aiohttp.ClientSession | None = None
         self._ssl: ssl.SSLContext | None = None
         self._proxies: dict[str, Proxy] = {}  # API base URL → its proxy from the environment
@@ -88,10 +90,14 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if request_data is not None and request_data.contains_files:
             raise NetworkError("Mojaz sends no files: AiohttpRequest does not upload them")
-        if isinstance(read_timeout, _DEFAULT) and isinstance(connect_timeout, _DEFAULT):
+        if all(isinstance(t, _DEFAULT) for t in (connect_timeout, write_timeout, read_timeout)):
             timeout = self._default_timeout
         else:
-            timeout = _timeout(_given(connect_timeout, CONNECT_TIMEOUT), _given(read_timeout, self._read_timeout))
+            timeout = _timeout(
+                _given(connect_timeout, CONNECT_TIMEOUT),
+                _given(write_timeout, WRITE_TIMEOUT),
+                _given(read_timeout, self._read_timeout),
+            )
         proxy, credentials = self._proxy(url)
         headers, body = (_PLAIN, None) if request_data is None else (_JSON, _json_body(request_data))
         if credentials and not url.startswith("https:"):  # a plain-HTTP request to the proxy carries them itself
@@ -157,11 +163,12 @@ def env_proxy(url: str) -> Proxy:
     return given._replace(netloc=given.netloc.rpartition("@")[2]).geturl(), header
 
 
-def _timeout(connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+def _timeout(connect: float | None, write: float | None, read: float | None) -> aiohttp.ClientTimeout:
     # ``connect`` bounds resolving, connecting, TLS and the proxy (never a wait for a free
-    # connection: see ``_free``); no total: a slow Telegram is bounded by the read timeout, which
-    # restarts with every chunk received.
-    return aiohttp.ClientTimeout(total=None, connect=connect, sock_read=read)
+    # connection: see ``_free``); ``sock_read`` the wait for each chunk of the response once the
+    # body is out; ``total`` the whole request, since nothing bounds writing the body.
+    total = connect + write + read if connect is not None and write is not None and read is not None else None
+    return aiohttp.ClientTimeout(total=total, connect=connect, sock_read=read)
 
 
 def _given(value: Any, default: float) -> float | None:

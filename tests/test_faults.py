@@ -20,10 +20,13 @@ from typing import Any
 import aiohttp
 import pytest
 from telegram.error import NetworkError, TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from bot import retry
 from bot.engine import Engine
 from bot.retry import Kind, RetryPolicy
+from bot.transport import AiohttpRequest
 from tests.fakebotapi import (
     DROP,
     HTTP_500,
@@ -382,3 +385,36 @@ def test_errors_that_are_not_the_network_are_not_retried() -> None:
     error = NetworkError("Unknown error in HTTP implementation: UnicodeEncodeError(...)")
     error.__cause__ = UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
     assert retry.classify_exception(error) is None
+
+
+async def test_a_request_telegram_never_reads_times_out() -> None:
+    """aiohttp has no write timeout and starts its read timeout only once the body is out: a body the
+    server never reads must still time out (connect + write + read), as "Telegram may have acted"."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def never_read(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # keep the connection open, and read nothing
+
+    server = await asyncio.start_server(never_read, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = AiohttpRequest(1, read_timeout=0.2)
+    body = RequestData([RequestParameter("text", "ا" * 8_000_000, None)])  # 16 MB: more than loopback buffers
+    try:
+        with pytest.raises(TimedOut) as caught:
+            await asyncio.wait_for(
+                request.do_request(
+                    f"http://127.0.0.1:{port}/bot{TOKEN}/sendMessage",
+                    "POST",
+                    body,
+                    connect_timeout=0.2,
+                    write_timeout=0.2,
+                ),
+                TIMEOUT,
+            )
+    finally:
+        await request.shutdown()
+        for writer in held:
+            writer.close()
+        server.close()
+    failure = retry.classify_exception(caught.value)
+    assert failure is not None and failure.kind is Kind.AMBIGUOUS
