@@ -24,7 +24,7 @@ from bot.handlers import Handlers
 from bot.retry import ReliableRequest, RetryPolicy
 from bot.settings import Settings
 from bot.stats import Stats
-from bot.transport import Lanes
+from bot.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def build_application(
     stats = stats if stats is not None else Stats()
     handlers = Handlers(engine, settings.bot_admin_ids, stats)
     request = ReliableRequest(
-        Lanes(CONNECTIONS, read_timeout),
+        AiohttpRequest(CONNECTIONS, read_timeout),
         retry or RetryPolicy(),
         stats,
         handle_retry_after=not settings.bot_rate_limit,

@@ -161,9 +161,8 @@ class Handlers:
         """
         sources = live.snapshot.sources
         ordered = brief.facts if facts is None else facts
-        shown = render.fact_indices(brief, render.fitting_facts(brief, ordered, sources, HTML))
-        text = render.brief_briefing(brief, ordered, sources, HTML)
-        await self._reply(message, text, self._brief_markup(live, brief, shown))
+        shown, text = render.fitted(brief, ordered, sources, HTML)
+        await self._reply(message, text, self._brief_markup(live, brief, render.fact_indices(brief, shown)))
 
     async def _answer(self, message: Message, result: Result, live: Live) -> None:
         """The reply to a question: a briefing, a pick-list, or «لم أجد» with suggestion buttons."""

@@ -132,27 +132,24 @@ def pick_list(header: str, hits: Sequence[Hit], style: Style) -> str:
 
 def briefing(hit: Hit, sources: Mapping[str, Source] | None, style: Style) -> str:
     """Title, the facts that best answer the question, the summary, and the sources of what was shown."""
-    return fit(_compose(hit.brief, briefing_facts(hit, sources, style), sources, style))
-
-
-def briefing_facts(hit: Hit, sources: Mapping[str, Source] | None, style: Style) -> tuple[Fact, ...]:
-    """The facts ``briefing`` shows: the best few that keep it within ``TARGET_LENGTH``."""
-    return fitting_facts(hit.brief, hit.facts, sources, style)
-
-
-def fitting_facts(
-    brief: Brief, facts: Sequence[Fact], sources: Mapping[str, Source] | None, style: Style
-) -> tuple[Fact, ...]:
-    """The first few of ``facts`` (best first) that keep a briefing within ``TARGET_LENGTH``."""
-    shown = list(facts[:ANSWER_FACTS])
-    while len(shown) > 1 and len(_compose(brief, shown, sources, style)) > TARGET_LENGTH:
-        shown.pop()
-    return tuple(shown)
+    return brief_briefing(hit.brief, hit.facts, sources, style)
 
 
 def brief_briefing(brief: Brief, facts: Sequence[Fact], sources: Mapping[str, Source] | None, style: Style) -> str:
     """``briefing`` for a brief opened by name or button rather than found by a search: same shape, given facts."""
-    return fit(_compose(brief, fitting_facts(brief, facts, sources, style), sources, style))
+    return fitted(brief, facts, sources, style)[1]
+
+
+def fitted(
+    brief: Brief, facts: Sequence[Fact], sources: Mapping[str, Source] | None, style: Style
+) -> tuple[tuple[Fact, ...], str]:
+    """The first few of ``facts`` (best first) that keep a briefing within ``TARGET_LENGTH``, and that briefing."""
+    shown = list(facts[:ANSWER_FACTS])
+    text = _compose(brief, shown, sources, style)
+    while len(shown) > 1 and len(text) > TARGET_LENGTH:
+        shown.pop()
+        text = _compose(brief, shown, sources, style)
+    return tuple(shown), fit(text)
 
 
 def _compose(brief: Brief, facts: Sequence[Fact], sources: Mapping[str, Source] | None, style: Style) -> str:

@@ -2,16 +2,15 @@
 
 Out of the box python-telegram-bot sends each request once: a ``sendMessage`` that meets an
 HTTP 500, a dropped connection or a proxy's error page raises, and the answer is gone.
-``ReliableRequest`` wraps PTB's ``HTTPXRequest`` (PTB's public extension point for networking,
-so every call passes through it: answers, button answers, inline answers, edits, the command
-menu) and retries with bounded, jittered exponential backoff.
+``ReliableRequest`` wraps the bot's ``BaseRequest`` (``bot.transport``; PTB's public extension point
+for networking, so every call passes through it: answers, button answers, inline answers, edits,
+the command menu) and retries with bounded, jittered exponential backoff.
 
 The policy is **at-least-once, bounded**:
 
 * A failure after which Telegram cannot have acted — HTTP 5xx (JSON or a proxy's error page), a
-  connection refused, a connection closed before any response, a timeout while connecting or
-  waiting for a pooled connection — is retried up to
-  ``RetryPolicy.attempts`` times.
+  connection refused, a connection closed before any response, a timeout while connecting — is
+  retried up to ``RetryPolicy.attempts`` times.
 * HTTP 429 is retried after Telegram's ``retry_after`` here only when PTB's ``AIORateLimiter`` is
   off; with it on, the 429 passes through so the rate limiter can pause *all* requests.
 * A failure after which Telegram may have acted without telling us — a read or write timeout
@@ -42,7 +41,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-import httpx
+import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -106,17 +105,22 @@ def api_method(url: str) -> str:
 
 
 def classify_exception(exc: Exception) -> Failure | None:
-    """What a transport error means for a retry, or ``None`` if it is not a network failure at all."""
+    """What a transport error (``bot.transport``) means for a retry, or ``None`` if it is not a network failure."""
     cause = exc.__cause__
     if isinstance(exc, TimedOut):
-        if isinstance(cause, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+        if isinstance(cause, aiohttp.ConnectionTimeoutError):
             return Failure(Kind.UNSENT, "timed out before the request was sent")
         return Failure(Kind.AMBIGUOUS, "timed out waiting for Telegram's response", timed_out=True)
-    if isinstance(exc, NetworkError) and isinstance(cause, httpx.TransportError):
-        # Refused, reset or closed before any response: Telegram answers within milliseconds once it
-        # has a request, so no response at all means it did not get (or did not take) this one.
+    if isinstance(exc, NetworkError) and isinstance(cause, _CONNECTION_FAILED):
+        # Refused, reset, closed before any response, or a response that is not HTTP: Telegram answers
+        # within milliseconds once it has a request, so no response means it did not get (or take) this one.
         return Failure(Kind.UNSENT, f"connection failed ({type(cause).__name__})")
     return None
+
+
+# aiohttp's errors of the connection (refused, reset, closed, TLS, proxy) and of the response's HTTP
+# (raised only for a malformed response: the transport never asks aiohttp to raise for a status).
+_CONNECTION_FAILED = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError)
 
 
 def classify_response(code: int, payload: bytes, retry_after: bool) -> Failure | None:

@@ -17,13 +17,16 @@ import signal
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
 from telegram.error import NetworkError, TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from bot import retry
 from bot.engine import Engine
 from bot.retry import Kind, RetryPolicy
+from bot.transport import AiohttpRequest
 from tests.fakebotapi import (
     DROP,
     HTTP_500,
@@ -362,17 +365,16 @@ async def test_shutdown_answers_every_fetched_update_then_exits_cleanly(sig: sig
 @pytest.mark.parametrize(
     ("cause", "kind"),
     [
-        (httpx.ConnectError("refused"), Kind.UNSENT),  # Telegram unreachable: nothing was sent
-        (httpx.ConnectTimeout("slow connect"), Kind.UNSENT),
-        (httpx.PoolTimeout("pool full"), Kind.UNSENT),
-        (httpx.RemoteProtocolError("closed without a response"), Kind.UNSENT),
-        (httpx.ReadError("reset"), Kind.UNSENT),
-        (httpx.ReadTimeout("no response"), Kind.AMBIGUOUS),  # sent, but did Telegram act?
-        (httpx.WriteTimeout("half sent"), Kind.AMBIGUOUS),
+        (aiohttp.ClientOSError(111, "refused"), Kind.UNSENT),  # Telegram unreachable: nothing was sent
+        (aiohttp.ConnectionTimeoutError("slow connect"), Kind.UNSENT),
+        (aiohttp.ServerDisconnectedError("closed without a response"), Kind.UNSENT),
+        (aiohttp.ClientOSError(104, "reset"), Kind.UNSENT),
+        (aiohttp.ClientPayloadError("response cut off"), Kind.UNSENT),
+        (aiohttp.SocketTimeoutError("no response"), Kind.AMBIGUOUS),  # sent, but did Telegram act?
     ],
 )
 def test_transport_errors_are_classified(cause: Exception, kind: Kind) -> None:
-    error = TimedOut() if isinstance(cause, httpx.TimeoutException) else NetworkError(str(cause))
+    error = TimedOut() if isinstance(cause, TimeoutError) else NetworkError(str(cause))
     error.__cause__ = cause
     failure = retry.classify_exception(error)
     assert failure is not None and failure.kind is kind
@@ -383,3 +385,36 @@ def test_errors_that_are_not_the_network_are_not_retried() -> None:
     error = NetworkError("Unknown error in HTTP implementation: UnicodeEncodeError(...)")
     error.__cause__ = UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
     assert retry.classify_exception(error) is None
+
+
+async def test_a_request_telegram_never_reads_times_out() -> None:
+    """aiohttp has no write timeout and starts its read timeout only once the body is out: a body the
+    server never reads must still time out (connect + write + read), as "Telegram may have acted"."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def never_read(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # keep the connection open, and read nothing
+
+    server = await asyncio.start_server(never_read, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = AiohttpRequest(1, read_timeout=0.2)
+    body = RequestData([RequestParameter("text", "ا" * 8_000_000, None)])  # 16 MB: more than loopback buffers
+    try:
+        with pytest.raises(TimedOut) as caught:
+            await asyncio.wait_for(
+                request.do_request(
+                    f"http://127.0.0.1:{port}/bot{TOKEN}/sendMessage",
+                    "POST",
+                    body,
+                    connect_timeout=0.2,
+                    write_timeout=0.2,
+                ),
+                TIMEOUT,
+            )
+    finally:
+        await request.shutdown()
+        for writer in held:
+            writer.close()
+        server.close()
+    failure = retry.classify_exception(caught.value)
+    assert failure is not None and failure.kind is Kind.AMBIGUOUS

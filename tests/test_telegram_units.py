@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import random
@@ -207,3 +208,23 @@ def test_json_bodies_are_utf8_and_survive_a_lone_surrogate() -> None:
     assert transport._json_body(arabic) == '{"text": "موجز", "chat_id": 7}'.encode()
     lone = RequestData([RequestParameter("text", "a\ud800b", None)])
     assert json.loads(transport._json_body(lone)) == {"text": "a\ud800b"}
+
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+def test_proxies_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTPS_PROXY for https, HTTP_PROXY for http, else ALL_PROXY; NO_PROXY hosts go direct; credentials apart."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    telegram = "https://api.telegram.org/bot1:x/sendMessage"
+    local = "http://127.0.0.1:8081/bot1:x/sendMessage"
+    assert transport.env_proxy(telegram) == (None, None)
+    monkeypatch.setenv("HTTPS_PROXY", "http://user%40corp:p%3Ass@proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    credentials = {"Proxy-Authorization": "Basic " + base64.b64encode(b"user@corp:p:ss").decode()}
+    assert transport.env_proxy(telegram) == ("http://proxy.example:3128", credentials)
+    monkeypatch.setenv("ALL_PROXY", "proxy.example:8080")
+    assert transport.env_proxy(local) == (None, None)
+    assert transport.env_proxy("http://bot-api.internal/bot1:x/getMe") == ("http://proxy.example:8080", None)
