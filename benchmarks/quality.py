@@ -59,7 +59,7 @@ def tune(system: Naive | BM25, questions: Sequence[Question]) -> tuple[float, li
     """The threshold with the best overall accuracy for this baseline (lowest on ties), and its raw matches."""
     system.threshold = 0.0
     raw = [system.best(q.q) for q in questions]
-    owners = [system.briefs[system.owner[r[0]][0]].id if r else None for r in raw]
+    owners = [system.first(r) for r in raw]
     best = (-1, 0.0)
     for threshold in sorted({0.0, *(r[1] for r in raw if r)}):
         right = sum(
@@ -81,28 +81,32 @@ def refusing(raw: Sequence[Scored], questions: Sequence[Question], rate: float) 
     return math.inf
 
 
+def _scored(
+    system: Naive | BM25, threshold: float, raw: Sequence[Scored], questions: Sequence[Question]
+) -> dict[str, Tally]:
+    """The baseline's tallies with this threshold, from its raw matches."""
+    system.threshold = threshold
+    return score(Outcome(q, *system.reply(r)) for q, r in zip(questions, raw, strict=True))
+
+
 def run(snapshot: Snapshot, synonyms: Synonyms, questions: Sequence[Question]) -> Quality:
     mojaz = Mojaz(snapshot.briefs, snapshot.sources, synonyms)
-    tallies = {"mojaz": score(Outcome(q, *mojaz.answer(q.q)) for q in questions)}
+    results = [mojaz.search(q.q) for q in questions]
+    tallies = {"mojaz": score(Outcome(q, *mojaz.reply(r)) for q, r in zip(questions, results, strict=True))}
+    ranked = {"mojaz": _ranked([mojaz.first(r) for r in results], questions)}
+    mojaz_refuses = tallies["mojaz"]["out_of_scope"].accuracy if "out_of_scope" in tallies["mojaz"] else 0.0
     untuned: dict[str, float] = {}
     thresholds: dict[str, float] = {}
     at_refusal: dict[str, dict[str, Tally]] = {}
     refusal_thresholds: dict[str, float] = {}
-    mojaz_refuses = tallies["mojaz"]["out_of_scope"].accuracy if "out_of_scope" in tallies["mojaz"] else 0.0
-    ranked = {"mojaz": _ranked([mojaz.first(q.q) for q in questions], questions)}
     for baseline in (Naive(snapshot.briefs, snapshot.sources), BM25(snapshot.briefs, snapshot.sources)):
-        threshold, raw = tune(baseline, questions)
-        baseline.threshold = 0.0
-        untuned[baseline.name] = score(Outcome(q, *baseline.reply(r)) for q, r in zip(questions, raw, strict=True))[
-            "all"
-        ].accuracy
-        baseline.threshold = threshold
-        thresholds[baseline.name] = threshold
-        tallies[baseline.name] = score(Outcome(q, *baseline.reply(r)) for q, r in zip(questions, raw, strict=True))
-        baseline.threshold = refusing(raw, questions, mojaz_refuses)
-        refusal_thresholds[baseline.name] = baseline.threshold
-        at_refusal[baseline.name] = score(Outcome(q, *baseline.reply(r)) for q, r in zip(questions, raw, strict=True))
-        ranked[baseline.name] = _ranked([baseline.first(r) for r in raw], questions)
+        name = baseline.name
+        thresholds[name], raw = tune(baseline, questions)
+        untuned[name] = _scored(baseline, 0.0, raw, questions)["all"].accuracy
+        tallies[name] = _scored(baseline, thresholds[name], raw, questions)
+        refusal_thresholds[name] = refusing(raw, questions, mojaz_refuses)
+        at_refusal[name] = _scored(baseline, refusal_thresholds[name], raw, questions)
+        ranked[name] = _ranked([baseline.first(r) for r in raw], questions)
     return Quality(tallies, untuned, thresholds, at_refusal, refusal_thresholds, ranked)
 
 

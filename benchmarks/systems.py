@@ -27,7 +27,7 @@ from bot import render
 from bot.arabic import content_tokens, normalize, stem, tokenize
 from bot.briefs import Snapshot
 from bot.schema import Brief, Fact
-from bot.search import Index
+from bot.search import Index, Result
 from bot.seeds import Source
 from bot.synonyms import Synonyms
 
@@ -42,16 +42,15 @@ class Mojaz:
         self.sources = sources
         self.index = Index(Snapshot(tuple(briefs), sources, "bench"), synonyms)
 
-    def search(self, q: str) -> object:
+    def search(self, q: str) -> Result:
         return self.index.search(q)
 
-    def first(self, q: str) -> str | None:
+    def first(self, result: Result) -> str | None:
         """The brief ranked first, whatever the decision."""
-        hits = self.index.search(q).hits
-        return hits[0].brief.id if hits else None
+        return result.hits[0].brief.id if result.hits else None
 
-    def answer(self, q: str) -> Answer:
-        result = self.index.search(q)
+    def reply(self, result: Result) -> Answer:
+        """The top brief when the decision is "found", and the reply the bot renders."""
         top = result.best.brief.id if result.decision == "found" and result.best else None
         return top, render.answer(result, self.sources, render.PLAIN)
 
@@ -102,9 +101,6 @@ class Naive(_Texts):
     def search(self, q: str) -> object:
         return self.decide(self.best(q))
 
-    def answer(self, q: str) -> Answer:
-        return self.reply(self.best(q))
-
 
 @lru_cache(maxsize=200_000)
 def _stem(token: str) -> str:
@@ -134,6 +130,3 @@ class BM25(_Texts):
 
     def search(self, q: str) -> object:
         return self.decide(self.best(q))
-
-    def answer(self, q: str) -> Answer:
-        return self.reply(self.best(q))

@@ -72,9 +72,6 @@ INLINE_DESCRIPTION = 100
 # against Telegram's 30 a second. It shows when Telegram is slow or failing, or the bot is busy.
 TYPING_DELAY = 0.5
 DEEP_LINK = "brief_"
-# Characters of a question that are searched. Questions are sentences; a 4096-character message
-# of unknown words would cost up to 0.3 s of fuzzy matching on the event loop, stalling every chat.
-MAX_QUERY = 512
 # Problems listed in a /reload reply; a file with thousands would be hundreds of messages.
 # `python -m bot check` lists them all.
 MAX_PROBLEMS_SHOWN = 40
@@ -175,7 +172,7 @@ class Handlers:
     async def _ask(self, message: Message, question: str) -> None:
         async with self._typing(message):
             live = self.engine.live
-            result = live.index.search(searchable(question))
+            result = live.index.search(question)
             self.stats.question(question, result.decision)
             await self._answer(message, result, live)
 
@@ -266,7 +263,7 @@ class Handlers:
             live = self.engine.live
             if await self._open_named(message, live, query):
                 return
-            result = live.index.search(searchable(query))
+            result = live.index.search(query)
             self.stats.question(query, result.decision)
             await self._answer(message, result, live)
 
@@ -278,7 +275,7 @@ class Handlers:
         message, query = asked
         async with self._typing(message):
             live = self.engine.live
-            result = live.index.search(searchable(query), limit=SEARCH_RESULTS)
+            result = live.index.search(query, limit=SEARCH_RESULTS)
             self.stats.question(query, result.decision if result.hits else "not_found")
             if not result.hits:
                 await self._reply(message, render.answer(result, live.snapshot.sources, HTML))
@@ -321,7 +318,7 @@ class Handlers:
             live = self.engine.live
             if await self._open_named(message, live, name, WHO_KINDS):
                 return
-            result = live.search_kinds(searchable(name), WHO_KINDS)
+            result = live.search_kinds(name, WHO_KINDS)
             self.stats.question(name, result.decision)
             if result.decision != "not_found":
                 await self._answer(message, result, live)
@@ -403,7 +400,7 @@ class Handlers:
         if not question:
             await self._reply(message, texts.USAGE_WHY)
             return
-        await self._reply(message, render.why(self.engine.live.index.search(searchable(question)), HTML))
+        await self._reply(message, render.why(self.engine.live.index.search(question), HTML))
 
     # -- free text ------------------------------------------------------------------------------
     async def text(self, update: Update, context: Context) -> None:
@@ -436,7 +433,7 @@ class Handlers:
         live = self.engine.live
         text = user_text(query.query).strip()
         if text:
-            found = [(h.brief, h.facts) for h in live.index.search(searchable(text), limit=INLINE_RESULTS).hits]
+            found = [(h.brief, h.facts) for h in live.index.search(text, limit=INLINE_RESULTS).hits]
         else:
             found = [(b, b.facts) for b in _main_topics(live)]
         results = [self._article(live, b, facts, context.bot.username) for b, facts in found[:INLINE_RESULTS]]
@@ -610,14 +607,6 @@ def user_text(text: str | None) -> str:
 def arguments(context: Context) -> str:
     """A command's arguments as one string (``/brief سقوط  الأسد`` → ``سقوط الأسد``), made safe."""
     return user_text(" ".join(context.args or ()))
-
-
-def searchable(text: str) -> str:
-    """The part of a question that is searched: at most ``MAX_QUERY`` characters, cut at a space."""
-    if len(text) <= MAX_QUERY:
-        return text
-    cut = text[:MAX_QUERY]
-    return cut.rsplit(None, 1)[0] if " " in cut.strip() else cut
 
 
 def entity_text(text: str, entity: MessageEntity) -> str:

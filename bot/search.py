@@ -56,6 +56,9 @@ FUZZY_PENALTY = 0.85  # a typo-corrected term earns this share of an exact one
 FUZZY_MIN_LENGTH = 4  # three-letter words are too close to too many others to correct
 UNKNOWN_WEIGHT = 1.0  # an unknown word weighs this share of the rarest known word
 MIN_COVERAGE = 0.65  # a found brief must mention at least this share of the question
+# Characters of a question that are searched. Questions are sentences; a 4096-character message
+# of unknown words would cost up to 0.3 s of fuzzy matching, stalling every chat on the event loop.
+MAX_QUERY = 512
 
 _NUMBER = re.compile(r"\d+")
 _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
@@ -241,7 +244,7 @@ class Index:
         name = tok in self.protected and tok in self._postings
         stripped = variants(tok, suffixes=False) if name else [stem(tok), *variants(tok)]
         keys = [f for f in dict.fromkeys((tok, *stripped)) if f in self._postings][:4]
-        keys += [k for f in stripped if (k := self.synonyms.phrases.get((f,))) and k in self._postings]
+        keys += [k for f in stripped if (k := self.synonyms.single.get(f)) and k in self._postings]
         if keys:
             keys = list(dict.fromkeys(keys))
             return Term(tok, tuple(keys), max(self._idf[k] for k in keys))
@@ -279,8 +282,10 @@ class Index:
         """Rank briefs for a question and decide whether the best one answers it.
 
         ``kinds`` keeps only briefs of those kinds (``/who``: people, organisations, places)
-        before deciding, so the same score, gap and coverage rules apply among them.
+        before deciding, so the same score, gap and coverage rules apply among them. Only the
+        first ``MAX_QUERY`` characters of a question are searched (cut at a space).
         """
+        query = _clipped(query)
         norm, terms = self.terms(query)
         total = sum(t.weight for t in terms)
         if not terms or total == 0:
@@ -412,6 +417,13 @@ def _nearest(word: str, vocabulary: Sequence[str], edits: int) -> tuple[str, ...
     """Up to three words within ``edits`` typing slips (a swapped pair of letters is one)."""
     found = process.extract(word, vocabulary, scorer=OSA.distance, processor=None, score_cutoff=edits, limit=3)
     return tuple(k for k, _, _ in found)
+
+
+def _clipped(query: str) -> str:
+    if len(query) <= MAX_QUERY:
+        return query
+    cut = query[:MAX_QUERY]
+    return cut.rsplit(None, 1)[0] if " " in cut.strip() else cut
 
 
 def _letters(word: str) -> int:

@@ -279,7 +279,7 @@ async def test_a_question_with_a_lone_surrogate_does_not_poison_stats(bot: TestB
 
 
 async def test_a_huge_question_is_searched_on_its_first_words(bot: TestBot) -> None:
-    """A 4096-character message costs no more search than its first ``MAX_QUERY`` characters."""
+    """A 4096-character message costs no more search than its first ``search.MAX_QUERY`` characters."""
     question = "متى سقط نظام الأسد؟ " + "كلمة" * 1000
     ex = await bot.send_text(fit(question, 4096))
     assert ex.reply["text"].startswith("سقوط نظام الأسد")
